@@ -1,0 +1,215 @@
+/**
+ * The environment configuration schema. Every field is documented in README.md ("Configuration
+ * reference"); the rules here are the ones Cognito, S3 and the SPEC impose, checked before anything
+ * is synthesized so that a bad config never produces half-written Terraform.
+ */
+import { z } from 'zod';
+import {
+  HTTP_METHODS,
+  PERMISSIONS,
+  PERMISSION_METHODS,
+  ROLES,
+  STANDARD_SCOPE_ROLES,
+  type Role,
+} from '../permission-model';
+
+/** Cognito: an access token lives between 5 minutes and 1 day. */
+export const ACCESS_TOKEN_MINUTES = { min: 5, max: 24 * 60, default: 60, withoutOptIn: 60 } as const;
+
+const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+// Cognito's patterns for ScopeName, resource server Identifier and group names.
+const COGNITO_SCOPE_NAME = /^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]{1,256}$/;
+const COGNITO_RS_IDENTIFIER = /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/;
+const COGNITO_GROUP_NAME = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
+const KEBAB_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const ROUTE_PATH = /^\/$|^(\/([A-Za-z0-9._~-]+|\{[A-Za-z][A-Za-z0-9_]*\+?\}))+$/;
+
+const domainPrefix = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, {
+    error: 'must be 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen (Cognito rule)',
+  })
+  .refine((value) => !/aws|amazon|cognito/.test(value), {
+    error: 'must not contain "aws", "amazon" or "cognito" (Cognito reserves them); choose another prefix',
+  });
+
+const accessTokenValidityMinutes = z
+  .number()
+  .int({ error: 'must be a whole number of minutes' })
+  .min(ACCESS_TOKEN_MINUTES.min, { error: 'must be between 5 minutes and 1 day (1440)' })
+  .max(ACCESS_TOKEN_MINUTES.max, { error: 'must be between 5 minutes and 1 day (1440)' })
+  .default(ACCESS_TOKEN_MINUTES.default);
+
+const scopeSchema = z.strictObject({
+  name: z.string().regex(COGNITO_SCOPE_NAME, {
+    error: 'scope names are 1-256 printable ASCII characters without space, ", / or \\ (Cognito rule)',
+  }),
+  description: z.string().min(1).max(256),
+  role: z.enum(ROLES).optional(),
+});
+
+const resourceServerSchema = z.strictObject({
+  identifier: z.string().regex(COGNITO_RS_IDENTIFIER, {
+    error: 'must be 1-256 printable ASCII characters without space, " or \\ (Cognito rule)',
+  }),
+  name: z.string().min(1).max(256),
+  scopes: z.array(scopeSchema).min(1, { error: 'declare at least one scope' }).max(100),
+});
+
+const userPoolSchema = z
+  .strictObject({
+    deletionProtection: z.boolean().default(true),
+    mfa: z.enum(['off', 'optional', 'required']).default('optional'),
+  })
+  .default({ deletionProtection: true, mfa: 'optional' });
+
+const domainSchema = z.strictObject({
+  prefix: domainPrefix,
+  customDomain: z
+    .strictObject({
+      domainName: z.string().regex(/^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/, {
+        error: 'must be a lowercase fully qualified domain name such as auth.example.com',
+      }),
+      certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/, {
+        error: 'must be an ACM certificate ARN in us-east-1 (Cognito custom domains use CloudFront)',
+      }),
+    })
+    .optional(),
+});
+
+const m2mClientSchema = z.strictObject({
+  name: z.string().max(40).regex(KEBAB_NAME, { error: 'must be kebab-case: lowercase letters, digits and single hyphens' }),
+  description: z.string().max(256).optional(),
+  scopes: z.array(z.string()).min(1, { error: 'a client needs at least one scope' }),
+  accessTokenValidityMinutes,
+  allowAccessTokenValidityOverOneHour: z.boolean().default(false),
+});
+
+const userClientSchema = z.strictObject({
+  callbackUrls: z.array(z.url()).min(1, { error: 'the authorization code flow needs at least one callback URL' }),
+  logoutUrls: z.array(z.url()).default([]),
+  groupRoles: z
+    .record(
+      z.string().regex(COGNITO_GROUP_NAME, { error: 'Cognito group names are 1-128 characters without spaces' }),
+      z.enum(ROLES),
+    )
+    .default({}),
+  scopes: z.array(z.string()).default([]),
+  accessTokenValidityMinutes,
+  allowAccessTokenValidityOverOneHour: z.boolean().default(false),
+});
+
+const routeSchema = z.strictObject({
+  method: z.enum(HTTP_METHODS),
+  path: z.string().regex(ROUTE_PATH, {
+    error: 'must be an absolute path of literal segments and {param} (or a final {param+}), e.g. /orders/{id}',
+  }),
+  permission: z.enum(PERMISSIONS),
+});
+
+const s3BackendSchema = z.strictObject({
+  type: z.literal('s3'),
+  bucket: z.string().regex(/^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    error: 'must be a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)',
+  }),
+  region: z.string().regex(AWS_REGION, { error: 'must be an AWS region such as eu-west-1' }),
+  keyPrefix: z.string().regex(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/).default('m2m-auth'),
+  lockTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/).optional(),
+});
+
+const cloudBackendSchema = z.strictObject({
+  type: z.literal('cloud'),
+  organization: z.string().min(1),
+  workspace: z.string().regex(/^[A-Za-z0-9_-]{1,90}$/, { error: 'Terraform Cloud workspace names are letters, digits, - and _' }),
+  hostname: z.string().default('app.terraform.io'),
+});
+
+export const stateBackendSchema = z.discriminatedUnion('type', [s3BackendSchema, cloudBackendSchema], {
+  error: 'type must be "s3" or "cloud"',
+});
+
+export const environmentSchema = z
+  .strictObject({
+    region: z.string().regex(AWS_REGION, { error: 'must be an AWS region such as eu-west-1' }),
+    account: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }).optional(),
+    namePrefix: z.string().max(20).regex(KEBAB_NAME, { error: 'must be kebab-case, at most 20 characters' }),
+    tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+    resourceServer: resourceServerSchema,
+    userPool: userPoolSchema,
+    domain: domainSchema,
+    m2mClients: z.array(m2mClientSchema).default([]),
+    userClient: userClientSchema.optional(),
+    routes: z.array(routeSchema).min(1, { error: 'declare at least one route' }),
+    stateBackend: stateBackendSchema,
+    alarmEmail: z.email({ error: 'must be an e-mail address' }).optional(),
+  })
+  .superRefine((env, ctx) => {
+    const declared = new Map(env.resourceServer.scopes.map((scope) => [scope.name, scope]));
+    const declaredList = [...declared.keys()].join(', ');
+    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+    env.resourceServer.scopes.forEach((scope, i) => {
+      if (env.resourceServer.scopes.findIndex((other) => other.name === scope.name) !== i) {
+        issue(['resourceServer', 'scopes', i, 'name'], 'duplicate scope name; each scope is declared once');
+      }
+      if (!scope.role && !(scope.name in STANDARD_SCOPE_ROLES)) {
+        issue(
+          ['resourceServer', 'scopes', i, 'role'],
+          `scope "${scope.name}" is not a standard scope (${Object.keys(STANDARD_SCOPE_ROLES).join(', ')}); set role to one of ${ROLES.join(', ')}`,
+        );
+      }
+    });
+
+    const checkScopes = (scopes: readonly string[], path: PropertyKey[]) =>
+      scopes.forEach((scope, j) => {
+        if (!declared.has(scope)) {
+          issue([...path, j], `unknown scope: the resource server declares ${declaredList}; declare it in resourceServer.scopes or remove it (use the bare name, without "${env.resourceServer.identifier}/")`);
+        }
+      });
+    const checkValidity = (client: { accessTokenValidityMinutes: number; allowAccessTokenValidityOverOneHour: boolean }, path: PropertyKey[]) => {
+      if (client.accessTokenValidityMinutes > ACCESS_TOKEN_MINUTES.withoutOptIn && !client.allowAccessTokenValidityOverOneHour) {
+        issue([...path, 'accessTokenValidityMinutes'], 'access tokens live 1 hour (60) at most unless allowAccessTokenValidityOverOneHour is true');
+      }
+    };
+
+    env.m2mClients.forEach((client, i) => {
+      if (env.m2mClients.findIndex((other) => other.name === client.name) !== i) {
+        issue(['m2mClients', i, 'name'], 'duplicate client name; each calling service gets exactly one client');
+      }
+      checkScopes(client.scopes, ['m2mClients', i, 'scopes']);
+      checkValidity(client, ['m2mClients', i]);
+    });
+    if (env.userClient) {
+      checkScopes(env.userClient.scopes, ['userClient', 'scopes']);
+      checkValidity(env.userClient, ['userClient']);
+    }
+
+    env.routes.forEach((route, i) => {
+      if (env.routes.findIndex((other) => other.method === route.method && other.path === route.path) !== i) {
+        issue(['routes', i], `duplicate route ${route.method} ${route.path}`);
+      }
+      const methods = PERMISSION_METHODS[route.permission];
+      if (!methods.includes(route.method)) {
+        issue(['routes', i, 'method'], `a "${route.permission}" route may only use ${methods.join(', ')}; use permission "execute" for a business transaction`);
+      }
+    });
+  });
+
+/** What a config file declares for one environment (defaults not yet applied). */
+export type EnvironmentConfigInput = z.input<typeof environmentSchema>;
+
+/** A validated environment, defaults applied. */
+export type EnvironmentConfig = z.output<typeof environmentSchema> & { readonly name: string };
+export type StateBackendConfig = EnvironmentConfig['stateBackend'];
+export type M2mClientConfig = EnvironmentConfig['m2mClients'][number];
+export type RouteConfig = EnvironmentConfig['routes'][number];
+
+/** Scope name -> role, for the scopes the resource server declares. */
+export function scopeRoles(env: Pick<EnvironmentConfig, 'resourceServer'>): Record<string, Role> {
+  return Object.fromEntries(env.resourceServer.scopes.map((scope) => [scope.name, scope.role ?? STANDARD_SCOPE_ROLES[scope.name]]));
+}
+
+export { ENVIRONMENT_NAME };

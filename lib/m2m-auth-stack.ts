@@ -1,0 +1,69 @@
+import { Construct } from 'constructs';
+import { TerraformOutput } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { CognitoIdentity } from './cognito-identity';
+import type { EnvironmentConfig } from './config/schema';
+import { EnvironmentKey } from './environment-key';
+import { M2mClients } from './m2m-clients';
+import { NamedStack } from './named-stack';
+import { ResourceNaming } from './naming';
+import { configureStateBackend } from './state-backend';
+
+export interface M2mAuthStackProps {
+  readonly config: EnvironmentConfig;
+}
+
+/** Tags that every taggable resource carries, before the config's own `tags`. */
+export function defaultTags(config: Pick<EnvironmentConfig, 'name' | 'tags'>): Record<string, string> {
+  return { Project: 'm2m-auth', Environment: config.name, ManagedBy: 'cdktf', ...config.tags };
+}
+
+/**
+ * One environment of m2m-auth. The stack is named after the environment, so users run
+ * `npx cdktf deploy dev` and `npx cdktf diff staging`.
+ */
+export class M2mAuthStack extends NamedStack {
+  readonly identity: CognitoIdentity;
+  readonly m2mClients: M2mClients;
+
+  constructor(scope: Construct, props: M2mAuthStackProps) {
+    const { config } = props;
+    super(scope, config.name);
+    const naming = new ResourceNaming(config.namePrefix, config.name);
+    const protectedEnvironment = config.userPool.deletionProtection;
+
+    configureStateBackend(this, config.name, config.stateBackend);
+    new AwsProvider(this, 'aws', {
+      region: config.region,
+      allowedAccountIds: config.account ? [config.account] : undefined,
+      defaultTags: [{ tags: defaultTags(config) }],
+    });
+
+    this.identity = new CognitoIdentity(this, 'identity', { config, naming });
+    const key = new EnvironmentKey(this, 'secrets_key', { naming, deletionWindowInDays: protectedEnvironment ? 30 : 7 });
+    this.m2mClients = new M2mClients(this, 'm2m_clients', {
+      identity: this.identity,
+      clients: config.m2mClients,
+      naming,
+      kmsKeyArn: key.key.arn,
+      secretRecoveryWindowInDays: protectedEnvironment ? 30 : 7,
+    });
+
+    this.outputs();
+  }
+
+  private outputs(): void {
+    const output = (id: string, value: unknown, description: string) => new TerraformOutput(this, id, { value, description });
+    output('user_pool_id', this.identity.userPool.id, 'Cognito user pool id');
+    output('issuer', this.identity.issuer, 'The iss claim of every token of this pool');
+    output('token_endpoint', this.identity.tokenEndpoint, 'POST grant_type=client_credentials here');
+    output('jwks_url', this.identity.jwksUrl, 'Public keys that sign the tokens');
+    output('m2m_client_ids', Object.fromEntries(this.m2mClients.clients.map((c) => [c.name, c.client.id])), 'App client id per calling service');
+    output(
+      'm2m_secret_arns',
+      Object.fromEntries(this.m2mClients.clients.map((c) => [c.name, c.secret.arn])),
+      'Secrets Manager secret per calling service; the credentials never leave it',
+    );
+    if (this.identity.userClient) output('user_client_id', this.identity.userClient.id, 'App client id for humans (authorization code + PKCE)');
+  }
+}
