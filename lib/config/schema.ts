@@ -170,7 +170,8 @@ export const environmentSchema = z
         }
       });
     const checkValidity = (client: { accessTokenValidityMinutes: number; allowAccessTokenValidityOverOneHour: boolean }, path: PropertyKey[]) => {
-      if (client.accessTokenValidityMinutes > ACCESS_TOKEN_MINUTES.withoutOptIn && !client.allowAccessTokenValidityOverOneHour) {
+      const minutes = client.accessTokenValidityMinutes;
+      if (minutes > ACCESS_TOKEN_MINUTES.withoutOptIn && minutes <= ACCESS_TOKEN_MINUTES.max && !client.allowAccessTokenValidityOverOneHour) {
         issue([...path, 'accessTokenValidityMinutes'], 'access tokens live 1 hour (60) at most unless allowAccessTokenValidityOverOneHour is true');
       }
     };
