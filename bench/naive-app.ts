@@ -15,10 +15,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** What gets copied into the naive app (whatever of it exists). */
-const APP_ENTRIES = ['main.ts', 'tsconfig.json', 'package.json', 'lib', 'config', 'lambdas'];
+const APP_ENTRIES = ['main.ts', 'tsconfig.json', 'lib', 'config', 'lambdas'];
 
 const DEEP_IMPORT =
-  /\bimport\s+(type\s+)?(\{[^}]*\}|\*\s*as\s+[\w$]+)\s*from\s*['"](@cdktf\/provider-[\w-]+)\/lib\/([\w-]+)(?:\/index(?:\.js)?)?['"]\s*;?/g;
+  /\bimport\s+(type\s+)?(\{[^}]*\}|\*\s*as\s+[\w$]+)\s*from\s*['"](@cdktf\/provider-[\w-]+)\/lib\/([\w-]+)(?:\/index(?:\.js)?)?['"][ \t]*;?/g;
 const ANY_DEEP_PROVIDER_PATH = /['"]@cdktf\/provider-[\w-]+\/lib\//;
 
 /** Copies the app from `repoRoot` into `targetDir` (emptied first) with provider imports rewritten. */
@@ -96,8 +96,9 @@ export class NamespaceIndex {
 }
 
 function tsFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'))
-    .map((entry) => path.join(entry.parentPath, entry.name));
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return tsFiles(full);
+    return entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [full] : [];
+  });
 }
