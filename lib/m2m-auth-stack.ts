@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { TerraformOutput } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CognitoIdentity } from './cognito-identity';
+import { DualTokenAuthorizer } from './dual-token-authorizer';
 import type { EnvironmentConfig } from './config/schema';
 import { EnvironmentKey } from './environment-key';
 import { M2mClients } from './m2m-clients';
@@ -25,6 +26,7 @@ export function defaultTags(config: Pick<EnvironmentConfig, 'name' | 'tags'>): R
 export class M2mAuthStack extends NamedStack {
   readonly identity: CognitoIdentity;
   readonly m2mClients: M2mClients;
+  readonly authorizer: DualTokenAuthorizer;
 
   constructor(scope: Construct, props: M2mAuthStackProps) {
     const { config } = props;
@@ -49,6 +51,8 @@ export class M2mAuthStack extends NamedStack {
       secretRecoveryWindowInDays: protectedEnvironment ? 30 : 7,
     });
 
+    this.authorizer = new DualTokenAuthorizer(this, 'authorizer', { config, naming, identity: this.identity, m2mClients: this.m2mClients });
+
     this.outputs();
   }
 
@@ -64,6 +68,8 @@ export class M2mAuthStack extends NamedStack {
       Object.fromEntries(this.m2mClients.clients.map((c) => [c.name, c.secret.arn])),
       'Secrets Manager secret per calling service; the credentials never leave it',
     );
+    output('authorizer_function_name', this.authorizer.function.functionName, 'The Lambda authorizer; its log group holds one line per decision');
+    output('revocation_parameter_name', this.authorizer.denyList.name, 'SSM parameter with the revoked client ids and token jtis');
     if (this.identity.userClient) output('user_client_id', this.identity.userClient.id, 'App client id for humans (authorization code + PKCE)');
   }
 }

@@ -102,6 +102,22 @@ const userClientSchema = z.strictObject({
   allowAccessTokenValidityOverOneHour: z.boolean().default(false),
 });
 
+/** Retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const authorizerSchema = z
+  .strictObject({
+    memoryMb: z.number().int().min(128).max(10240).default(256),
+    revocationRefreshSeconds: z.number().int().min(5).max(3600).default(60),
+    revocationMaxStaleSeconds: z.number().int().min(5).max(86400).default(300),
+    decisionCacheSize: z.number().int().min(100).max(1_000_000).default(10_000),
+  })
+  .refine((a) => a.revocationMaxStaleSeconds >= a.revocationRefreshSeconds, {
+    error: 'revocationMaxStaleSeconds must be at least revocationRefreshSeconds',
+    path: ['revocationMaxStaleSeconds'],
+  })
+  .default({ memoryMb: 256, revocationRefreshSeconds: 60, revocationMaxStaleSeconds: 300, decisionCacheSize: 10_000 });
+
 const routeSchema = z.strictObject({
   method: z.enum(HTTP_METHODS),
   path: z.string().regex(ROUTE_PATH, {
@@ -145,6 +161,11 @@ export const environmentSchema = z
     routes: z.array(routeSchema).min(1, { error: 'declare at least one route' }),
     stateBackend: stateBackendSchema,
     alarmEmail: z.email({ error: 'must be an e-mail address' }).optional(),
+    authorizer: authorizerSchema,
+    logRetentionDays: z
+      .number()
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { error: `must be one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(', ')}` })
+      .default(90),
   })
   .superRefine((env, ctx) => {
     const declared = new Map(env.resourceServer.scopes.map((scope) => [scope.name, scope]));
@@ -186,6 +207,12 @@ export const environmentSchema = z
     if (env.userClient) {
       checkScopes(env.userClient.scopes, ['userClient', 'scopes']);
       checkValidity(env.userClient, ['userClient']);
+    }
+
+    // The authorizer receives name=clientId pairs in an environment variable (4 KB for all of them).
+    const clientListLength = env.m2mClients.reduce((sum, client) => sum + client.name.length + 28, 0);
+    if (clientListLength > 3000) {
+      issue(['m2mClients'], `too many clients for the authorizer's environment (${clientListLength} of 3000 characters); split the API or shorten client names`);
     }
 
     env.routes.forEach((route, i) => {

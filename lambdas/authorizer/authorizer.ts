@@ -1,0 +1,111 @@
+import { ROLE_PERMISSIONS } from '../../lib/permission-model';
+import { DecisionCache } from './decision-cache';
+import { DenyList } from './deny-list';
+import type { AuthorizerPolicy } from './policy';
+import { principalOf, type Clients, type Principal } from './principal';
+import { AuthorizationDenied, type Reason } from './reasons';
+import type { CompiledRoute } from './routes';
+import { bearerToken, precheckJwt } from './token';
+import type { TokenVerifier } from './verifier';
+
+/** The outcome for one request; `principal` is set whenever the token was valid. */
+export interface Decision {
+  readonly allowed: boolean;
+  readonly reason: Reason;
+  readonly status: 200 | 401 | 403;
+  readonly principal?: Principal;
+  readonly grantedBy?: string;
+  readonly detail?: string;
+  readonly unverifiedClientId?: string;
+  readonly cached: boolean;
+}
+
+export interface DualTokenAuthorizerProps {
+  readonly policy: AuthorizerPolicy;
+  readonly clients: Clients;
+  readonly verifier: TokenVerifier;
+  readonly denyList: DenyList;
+  readonly decisionCacheSize: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Decides whether the bearer token of a request may call a route. Fails closed: every error is a
+ * denial with a reason, never an Allow and never an exception.
+ *
+ * Verified principals are cached by the exact token string until the token expires; the deny-list and
+ * the route are checked on every request, cache hits included.
+ */
+export class DualTokenAuthorizer {
+  private readonly cache: DecisionCache<Principal>;
+  private readonly now: () => number;
+
+  constructor(private readonly props: DualTokenAuthorizerProps) {
+    this.now = props.now ?? Date.now;
+    this.cache = new DecisionCache(props.decisionCacheSize, this.now);
+  }
+
+  /** Loads the JWKS and the deny-list ahead of the first request. Never throws. */
+  async warmUp(): Promise<void> {
+    await Promise.allSettled([this.props.verifier.hydrate(), this.props.denyList.current()]);
+  }
+
+  /** The principal of a verified token (or a denial), before the deny-list and route checks. */
+  private async verifiedPrincipal(authorizationHeader: string | undefined): Promise<{ principal: Principal; cached: boolean }> {
+    const token = bearerToken(authorizationHeader);
+    let principal = this.cache.get(token);
+    const cached = principal !== undefined;
+    if (!principal) {
+      precheckJwt(token);
+      const payload = await this.props.verifier.verify(token);
+      principal = principalOf(payload, this.props.clients, this.props.policy, this.now());
+      this.cache.set(token, principal);
+    }
+    return { principal, cached };
+  }
+
+  async decide(authorizationHeader: string | undefined, route: CompiledRoute | undefined): Promise<Decision> {
+    let principal: Principal | undefined;
+    let cached = false;
+    try {
+      ({ principal, cached } = await this.verifiedPrincipal(authorizationHeader));
+      DenyList.check(await this.props.denyList.current(), principal.clientId, principal.jti);
+      if (!route) return denied(new AuthorizationDenied('unknown_route'), principal, cached);
+      const grantedBy = this.grantingScope(principal, route);
+      if (!principal.roles.some((role) => ROLE_PERMISSIONS[role].includes(route.permission))) {
+        return denied(new AuthorizationDenied('insufficient_scope', `${route.key} needs ${route.permission}`), principal, cached);
+      }
+      return { allowed: true, reason: 'allowed', status: 200, principal, grantedBy, cached };
+    } catch (error) {
+      const denial = error instanceof AuthorizationDenied ? error : new AuthorizationDenied('internal_error', errorName(error), { cause: error });
+      return denied(denial, principal, cached);
+    }
+  }
+
+  /** The first scope of the token that grants the route's permission (for scope-usage metrics). */
+  private grantingScope(principal: Principal, route: CompiledRoute): string | undefined {
+    const prefix = `${this.props.policy.identifier}/`;
+    return principal.scopes.find((scope) => {
+      const name = scope.slice(prefix.length);
+      const role = this.props.policy.scopeRoles[name];
+      return role !== undefined && ROLE_PERMISSIONS[role].includes(route.permission);
+    });
+  }
+}
+
+function denied(denial: AuthorizationDenied, principal: Principal | undefined, cached: boolean): Decision {
+  const raw = (denial.cause as { rawJwt?: { payload?: { client_id?: unknown } } } | undefined)?.rawJwt?.payload?.client_id;
+  return {
+    allowed: false,
+    reason: denial.reason,
+    status: denial.status,
+    principal,
+    detail: denial.detail,
+    unverifiedClientId: typeof raw === 'string' ? raw.slice(0, 128) : undefined,
+    cached,
+  };
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}

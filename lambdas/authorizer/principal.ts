@@ -1,0 +1,73 @@
+import { rolesFor, type Role } from '../../lib/permission-model';
+import type { AuthorizerPolicy } from './policy';
+import { AuthorizationDenied } from './reasons';
+
+/** Who is calling, as established by a verified token. Never holds the token itself. */
+export interface Principal {
+  readonly type: 'service' | 'user';
+  /** `sub`: the client id for a service, the user's id for a human. */
+  readonly id: string;
+  readonly clientId: string;
+  /** The configured client name (services), or `user-client`. */
+  readonly clientName: string;
+  readonly tokenUse: 'access' | 'id';
+  /** Scopes of our resource server that the token carries. */
+  readonly scopes: readonly string[];
+  readonly roles: readonly Role[];
+  readonly jti?: string;
+  /** The token's `exp`, in ms. */
+  readonly expiresAtMs: number;
+}
+
+/** Tokens issued further in the future than this are refused (clock skew allowance). */
+const MAX_IAT_SKEW_SECONDS = 60;
+
+export interface Clients {
+  /** App client id -> configured name. */
+  readonly m2m: ReadonlyMap<string, string>;
+  readonly userClientId?: string;
+}
+
+/**
+ * Classifies the claims of a verified token: M2M access tokens of this environment's clients, and
+ * user ID / access tokens of the user client. Everything else is refused.
+ */
+export function principalOf(payload: Record<string, unknown>, clients: Clients, policy: AuthorizerPolicy, nowMs: number): Principal {
+  const { token_use: tokenUse, sub, exp, iat, jti } = payload;
+  if (typeof sub !== 'string' || sub === '' || typeof exp !== 'number') throw new AuthorizationDenied('malformed', 'sub or exp missing');
+  if (typeof iat === 'number' && iat * 1000 > nowMs + MAX_IAT_SKEW_SECONDS * 1000) throw new AuthorizationDenied('not_yet_valid', 'iat in the future');
+  if (jti !== undefined && typeof jti !== 'string') throw new AuthorizationDenied('malformed', 'jti is not a string');
+
+  let type: Principal['type'];
+  let clientId: unknown;
+  if (tokenUse === 'access') {
+    clientId = payload.client_id;
+    if (typeof clientId !== 'string') throw new AuthorizationDenied('malformed', 'access token without client_id');
+    if (clients.m2m.has(clientId)) type = 'service';
+    else if (clientId === clients.userClientId) type = 'user';
+    else throw new AuthorizationDenied('unknown_client');
+  } else if (tokenUse === 'id') {
+    if (clients.userClientId === undefined) throw new AuthorizationDenied('wrong_token_use', 'ID tokens are accepted only when a user client is configured');
+    clientId = payload.aud;
+    if (clientId !== clients.userClientId) throw new AuthorizationDenied('unknown_client', 'ID token for another client');
+    type = 'user';
+  } else {
+    throw new AuthorizationDenied('wrong_token_use');
+  }
+
+  const prefix = `${policy.identifier}/`;
+  const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter((s) => s.startsWith(prefix)) : [];
+  const rawGroups = type === 'user' ? payload['cognito:groups'] : undefined;
+  const groups = Array.isArray(rawGroups) ? rawGroups.filter((g): g is string => typeof g === 'string') : [];
+  return {
+    type,
+    id: sub,
+    clientId: clientId as string,
+    clientName: type === 'service' ? clients.m2m.get(clientId as string)! : 'user-client',
+    tokenUse,
+    scopes,
+    roles: rolesFor({ scopes, groups, identifier: policy.identifier, scopeRoles: policy.scopeRoles, groupRoles: policy.groupRoles }),
+    jti: jti as string | undefined,
+    expiresAtMs: exp * 1000,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The authorizer's environment variables, read once at module load. Ids only, never secrets; the
+ * route table and the scope/group -> role maps are bundled, not passed here (4 KB limit).
+ */
+export interface AuthorizerSettings {
+  readonly issuer: string;
+  readonly jwksUrl: string;
+  /** App client id -> configured client name, for the M2M clients of this environment. */
+  readonly m2mClients: ReadonlyMap<string, string>;
+  readonly userClientId?: string;
+  readonly revocation: { readonly parameterName?: string; readonly file?: string; readonly refreshSeconds: number; readonly maxStaleSeconds: number };
+  readonly decisionCacheSize: number;
+  readonly jwksTimeoutMs: number;
+  readonly environment: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Thrown at start-up for a missing or bad variable; the handler then denies every request. */
+export class SettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new SettingsError(`Environment variable ${name} is required`);
+  return value;
+}
+
+function positiveInteger(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new SettingsError(`Environment variable ${name} must be a positive integer; received ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/** `billing-batch=4kq1...,inventory-sync=7f0p...` -> id -> name */
+function parseClients(raw: string | undefined): Map<string, string> {
+  const clients = new Map<string, string>();
+  for (const entry of (raw ?? '').split(',').filter(Boolean)) {
+    const [name, id, extra] = entry.split('=');
+    if (!name || !id || extra !== undefined) throw new SettingsError(`Environment variable M2M_CLIENTS must be name=clientId pairs separated by commas; bad entry ${JSON.stringify(entry)}`);
+    clients.set(id, name);
+  }
+  return clients;
+}
+
+/**
+ * Reads the settings. The issuer and JWKS URL derive from `USER_POOL_ID` (its prefix is the region);
+ * `TOKEN_ISSUER` and `JWKS_URL` override them for the local sandbox and tests.
+ */
+export function readSettings(env: Env = process.env): AuthorizerSettings {
+  const userPoolId = required(env, 'USER_POOL_ID');
+  const region = /^([a-z]{2}(?:-[a-z]+)+-\d)_[A-Za-z0-9]+$/.exec(userPoolId)?.[1];
+  if (!region) throw new SettingsError(`Environment variable USER_POOL_ID must look like eu-west-1_AbCdEf123; received ${JSON.stringify(userPoolId)}`);
+  const issuer = env.TOKEN_ISSUER || `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+  const parameterName = env.REVOCATION_PARAMETER || undefined;
+  const file = env.REVOCATION_FILE || undefined;
+  if (!parameterName && !file) throw new SettingsError('Environment variable REVOCATION_PARAMETER (or REVOCATION_FILE) is required');
+  const refreshSeconds = positiveInteger(env, 'REVOCATION_REFRESH_SECONDS', 60);
+  const maxStaleSeconds = positiveInteger(env, 'REVOCATION_MAX_STALE_SECONDS', 5 * refreshSeconds);
+  if (maxStaleSeconds < refreshSeconds) throw new SettingsError('REVOCATION_MAX_STALE_SECONDS must be at least REVOCATION_REFRESH_SECONDS');
+  return {
+    issuer,
+    jwksUrl: env.JWKS_URL || `${issuer}/.well-known/jwks.json`,
+    m2mClients: parseClients(env.M2M_CLIENTS),
+    userClientId: env.USER_CLIENT_ID || undefined,
+    revocation: { parameterName, file, refreshSeconds, maxStaleSeconds },
+    decisionCacheSize: positiveInteger(env, 'DECISION_CACHE_SIZE', 10_000),
+    jwksTimeoutMs: positiveInteger(env, 'JWKS_TIMEOUT_MS', 1_500),
+    environment: env.ENVIRONMENT || 'unknown',
+  };
+}

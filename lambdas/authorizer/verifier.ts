@@ -1,0 +1,118 @@
+import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
+import {
+  FetchError,
+  JwksNotAvailableInCacheError,
+  JwksValidationError,
+  JwkValidationError,
+  JwtExpiredError,
+  JwtInvalidIssuerError,
+  JwtInvalidSignatureAlgorithmError,
+  JwtInvalidSignatureError,
+  JwtNotBeforeError,
+  JwtParseError,
+  JwtWithoutValidKidError,
+  KidNotFoundInJwksError,
+  WaitPeriodNotYetEndedJwkError,
+  JwkInvalidKtyError,
+  JwkInvalidUseError,
+} from 'aws-jwt-verify/error';
+import type { Fetcher } from 'aws-jwt-verify/https';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import { AuthorizationDenied, type DenyReason } from './reasons';
+
+/** JWKS documents larger than this are refused. */
+const MAX_JWKS_BYTES = 256 * 1024;
+
+/**
+ * Fetches the JWKS over https (AWS) or http (local sandbox and tests), with one overall deadline,
+ * so that a JWKS endpoint that is down or slow costs at most `timeoutMs`, never a hung request.
+ */
+export class JwksFetcher implements Fetcher {
+  constructor(private readonly timeoutMs: number) {}
+
+  fetch(uri: string): Promise<ArrayBuffer> {
+    return new Promise((resolve, reject) => {
+      const url = new URL(uri);
+      // Loaded on first use: keeps module start-up fast.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const transport = (url.protocol === 'http:' ? require('node:http') : require('node:https')) as typeof import('node:https');
+      const request = transport.get(url, { headers: { accept: 'application/json' } }, (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          request.destroy(new FetchError(uri, `status ${response.statusCode}`));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_JWKS_BYTES) request.destroy(new FetchError(uri, `JWKS larger than ${MAX_JWKS_BYTES} bytes`));
+          else chunks.push(chunk);
+        });
+        response.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer);
+        });
+        response.on('error', reject);
+      });
+      const timer = setTimeout(() => request.destroy(new FetchError(uri, `no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      request.on('error', (error) => reject(error instanceof FetchError ? error : new FetchError(uri, error.message)));
+      request.on('close', () => clearTimeout(timer));
+    });
+  }
+}
+
+/** Verifies signature (RS256 only, key from the JWKS by `kid`), `iss`, `exp` and `nbf`. */
+export interface TokenVerifier {
+  verify(token: string): Promise<JwtPayload>;
+  /** Loads the keys; called at start-up so the first request finds them. */
+  hydrate(): Promise<void>;
+}
+
+/**
+ * The aws-jwt-verify verifier for one issuer. `audience` is not checked here (Cognito access tokens
+ * have none): the client checks (`client_id` / `aud` against this environment's clients) and
+ * `token_use` are made by {@link principalOf}, so each failure gets its own reason code.
+ * An unknown `kid` triggers one JWKS refetch, then a 10 s back-off (aws-jwt-verify's penalty box).
+ */
+export function createTokenVerifier(options: { issuer: string; jwksUrl: string; timeoutMs: number }): TokenVerifier {
+  const verifier = JwtVerifier.create(
+    { issuer: options.issuer, audience: null, jwksUri: options.jwksUrl, includeRawJwtInErrors: true },
+    { jwksCache: new SimpleJwksCache({ fetcher: new JwksFetcher(options.timeoutMs) }) },
+  );
+  return {
+    async verify(token) {
+      try {
+        return await verifier.verify(token);
+      } catch (error) {
+        throw new AuthorizationDenied(reasonOf(error), error instanceof Error ? error.constructor.name : undefined, { cause: error });
+      }
+    },
+    hydrate: () => verifier.hydrate(),
+  };
+}
+
+const REASON_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => Error, DenyReason]> = [
+  [JwtExpiredError, 'expired'],
+  [JwtNotBeforeError, 'not_yet_valid'],
+  [JwtInvalidIssuerError, 'wrong_issuer'],
+  [JwtInvalidSignatureAlgorithmError, 'unsupported_alg'],
+  [JwtInvalidSignatureError, 'bad_signature'],
+  [KidNotFoundInJwksError, 'unknown_kid'],
+  [WaitPeriodNotYetEndedJwkError, 'unknown_kid'],
+  [JwksNotAvailableInCacheError, 'jwks_unavailable'],
+  [FetchError, 'jwks_unavailable'],
+  [JwksValidationError, 'jwks_unavailable'],
+  [JwkValidationError, 'jwks_unavailable'],
+  [JwkInvalidUseError, 'jwks_unavailable'],
+  [JwkInvalidKtyError, 'jwks_unavailable'],
+  [JwtParseError, 'malformed'],
+  [JwtWithoutValidKidError, 'malformed'],
+];
+
+function reasonOf(error: unknown): DenyReason {
+  if (error instanceof AuthorizationDenied) return error.reason;
+  for (const [type, reason] of REASON_BY_ERROR) if (error instanceof type) return reason;
+  return 'internal_error';
+}
