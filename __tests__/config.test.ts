@@ -22,6 +22,8 @@ describe('environment config', () => {
     expect(dev.m2mClients[1].accessTokenValidityMinutes).toBe(30);
     expect(dev.stateBackend).toEqual({ type: 's3', bucket: 'test-state-bucket', region: 'eu-west-1', keyPrefix: 'm2m-auth' });
     expect(dev.tags).toEqual({});
+    expect(dev.authorizer).toEqual({ memoryMb: 256, revocationRefreshSeconds: 60, revocationMaxStaleSeconds: 300, decisionCacheSize: 10_000 });
+    expect(dev.logRetentionDays).toBe(90);
   });
 
   test('the shipped config/environments.ts is valid and declares dev, staging and prod', () => {
@@ -183,6 +185,21 @@ describe('environment config', () => {
     test('a group maps to an unknown role', () => {
       const userClient = { callbackUrls: ['https://app.example.com/cb'], groupRoles: { ops: 'root' } } as unknown as EnvironmentConfigInput['userClient'];
       expect(problemsOf({ userClient })[0]).toMatch(/^dev: userClient\.groupRoles\.ops: Invalid option: expected one of "reader"\|"writer"\|"deleter"\|"executor"\|"admin"; received "root"$/);
+    });
+
+    test('the deny-list may go stale for less than its refresh interval', () => {
+      expect(problemsOf({ authorizer: { revocationRefreshSeconds: 60, revocationMaxStaleSeconds: 30 } })).toEqual([
+        'dev: authorizer.revocationMaxStaleSeconds: revocationMaxStaleSeconds must be at least revocationRefreshSeconds; received 30',
+      ]);
+    });
+
+    test('the log retention is not one CloudWatch offers', () => {
+      expect(problemsOf({ logRetentionDays: 100 })[0]).toMatch(/^dev: logRetentionDays: must be one of the CloudWatch Logs retention periods: 1, 3, 5, .*; received 100$/);
+    });
+
+    test("the clients do not fit in the authorizer's environment", () => {
+      const many = Array.from({ length: 60 }, (_, i) => ({ name: `service-with-a-rather-long-name-${i}`, scopes: ['read'] }));
+      expect(problemsOf({ m2mClients: many })[0]).toMatch(/^dev: m2mClients: too many clients for the authorizer's environment \(\d+ of 3000 characters\); split the API or shorten client names; received \[/);
     });
 
     test('an environment name cannot be a stack name', () => {

@@ -55,12 +55,15 @@ export function createHandler(
 ): (event: AuthorizerEvent) => Promise<AuthorizerResult> {
   return async function handler(event) {
     const started = performance.now();
-    const target = targetOf(event, routes);
+    let target: Target | undefined;
     let decision: Decision;
-    if (authorizer instanceof Error || !target) {
-      decision = { allowed: false, reason: authorizer instanceof Error ? 'misconfigured' : 'malformed', status: 401, cached: false, detail: authorizer instanceof Error ? authorizer.message : 'unrecognized event' };
-    } else {
-      decision = await authorizer.decide(target.header, target.route);
+    try {
+      target = targetOf(event, routes);
+      if (authorizer instanceof Error) decision = failed('misconfigured', authorizer.message);
+      else if (!target) decision = failed('malformed', 'unrecognized event');
+      else decision = await authorizer.decide(target.header, target.route);
+    } catch (error) {
+      decision = failed('internal_error', error instanceof Error ? error.name : typeof error);
     }
     observer.record({
       ...decision,
@@ -72,9 +75,13 @@ export function createHandler(
   };
 }
 
+function failed(reason: 'misconfigured' | 'malformed' | 'internal_error', detail: string): Decision {
+  return { allowed: false, reason, status: 401, cached: false, detail };
+}
+
 function respond(event: AuthorizerEvent, target: Target | undefined, decision: Decision, routes: RouteTable | undefined): AuthorizerResult {
   const principal = decision.principal;
-  if (target?.eventType === 'http' || isHttpEvent(event)) {
+  if (target?.eventType === 'http' || (target === undefined && isHttpEvent(event))) {
     return decision.allowed && principal ? { isAuthorized: true, context: contextOf(principal) } : ({ isAuthorized: false } as AuthorizerResult);
   }
   // REST: no valid principal -> 401; a valid one gets its whole policy (403 where it does not reach).
@@ -95,7 +102,11 @@ function contextOf(principal: Principal): AuthorizerContext {
 }
 
 function isHttpEvent(event: AuthorizerEvent): event is APIGatewayRequestAuthorizerEventV2 {
-  return (event as { version?: string }).version === '2.0';
+  try {
+    return typeof event === 'object' && event !== null && (event as { version?: string }).version === '2.0';
+  } catch {
+    return false;
+  }
 }
 
 const METHOD_ARN = /^(arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+\/[^/]+\/)([A-Z]+)(\/.*)?$/;

@@ -3,7 +3,9 @@ import { AuthorizationDenied } from './reasons';
 /** Tokens larger than this are refused before any parsing or crypto. */
 export const MAX_TOKEN_BYTES = 8 * 1024;
 
-const JWT_SHAPE = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}$/;
+// The signature may be empty here so that `alg: none` is reported as such; verification refuses it.
+const JWT_SHAPE = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*$/;
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 // Header parameters that point a verifier at attacker-chosen keys; Cognito never sets them.
 const FORBIDDEN_HEADER_PARAMETERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'];
 
@@ -28,6 +30,7 @@ export function bearerToken(header: string | undefined | null): string {
 export function precheckJwt(token: string): void {
   if (token.length > MAX_TOKEN_BYTES) throw new AuthorizationDenied('oversized', `${token.length} characters`);
   if (!JWT_SHAPE.test(token)) throw new AuthorizationDenied('malformed', 'not a JWS compact serialization');
+  if (!isCanonicalBase64url(token.slice(token.lastIndexOf('.') + 1))) throw new AuthorizationDenied('malformed', 'signature is not canonical base64url');
   let header: unknown;
   try {
     header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
@@ -40,4 +43,16 @@ export function precheckJwt(token: string): void {
   const forbidden = FORBIDDEN_HEADER_PARAMETERS.find((name) => name in fields);
   if (forbidden) throw new AuthorizationDenied('malformed', `header parameter ${forbidden} is not accepted`);
   if (typeof fields.kid !== 'string' || fields.kid === '') throw new AuthorizationDenied('malformed', 'header has no kid');
+}
+
+/**
+ * Whether unused trailing bits are zero, so that exactly one string encodes the bytes. Otherwise a
+ * signature has several spellings that all verify: one token, many strings.
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  const remainder = segment.length % 4;
+  if (remainder === 0) return true;
+  if (remainder === 1) return false;
+  const last = BASE64URL.indexOf(segment[segment.length - 1]);
+  return (last & (remainder === 2 ? 0x0f : 0x03)) === 0;
 }

@@ -1,0 +1,50 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { jwksOf, type SigningKey } from '../../sandbox/cognito-tokens';
+
+/**
+ * A real JWKS endpoint on 127.0.0.1 whose behaviour a test can change: serve the current keys,
+ * answer 503 (down), or never answer (slow). Counts requests.
+ */
+export class JwksServer {
+  keys: SigningKey[];
+  mode: 'up' | 'down' | 'slow' = 'up';
+  requests = 0;
+  private server?: http.Server;
+  private port = 0;
+
+  constructor(
+    keys: SigningKey[],
+    readonly poolId = 'eu-west-1_TestPool1',
+  ) {
+    this.keys = keys;
+  }
+
+  get issuer(): string {
+    return `http://127.0.0.1:${this.port}/${this.poolId}`;
+  }
+
+  get jwksUrl(): string {
+    return `${this.issuer}/.well-known/jwks.json`;
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((request, response) => {
+      this.requests++;
+      if (this.mode === 'slow') return; // never answers; the client must give up
+      if (this.mode === 'down' || request.url !== `/${this.poolId}/.well-known/jwks.json`) {
+        response.writeHead(this.mode === 'down' ? 503 : 404).end();
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwksOf(this.keys)));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server!.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+}
