@@ -12,6 +12,7 @@ interface Section {
 
 const SECTIONS: Record<string, () => Promise<Section>> = {
   synth: () => import('./synth'),
+  authorizer: () => import('./authorizer'),
 };
 
 function report(name: string, value: number, unit: string): void {
