@@ -239,11 +239,12 @@ describe('reason codes', () => {
 });
 
 describe('metrics', () => {
-  test('one EMF document per decision, with bounded dimension sets', async () => {
+  test('one decision line and one EMF document, with bounded dimension sets', async () => {
     await restToken(handler, `Bearer ${m2mToken('reporting', ['api/read'])}`, 'GET', '/orders');
-    const emf = stdout.lines().filter((line) => line._aws !== undefined);
-    expect(emf).toHaveLength(1);
-    expect(emf[0]).toMatchObject({
+    const lines = stdout.lines();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ message: 'authorization decision', decision: 'allow' });
+    expect(lines[1]).toMatchObject({
       _aws: { CloudWatchMetrics: [{ Namespace: 'M2MAuth', Metrics: [{ Name: 'Decisions', Unit: 'Count' }] }] },
       Decisions: 1,
       decision: 'allow',
@@ -251,14 +252,22 @@ describe('metrics', () => {
       client: 'reporting',
       scope: 'api/read',
       environment: 'test',
-      service: 'authorizer',
+      service: 'm2m-auth-authorizer',
     });
-    const dimensions = (emf[0]._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0].Dimensions;
+    const dimensions = (lines[1]._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0].Dimensions;
     expect(dimensions.map((set) => [...set].sort())).toEqual([
       ['decision', 'environment', 'reason', 'service'],
-      ['client', 'decision', 'environment', 'service'],
+      ['client', 'environment', 'service'],
       ['environment', 'scope', 'service'],
     ]);
+  });
+
+  test('a denial counts by reason only', async () => {
+    await restToken(handler, `Bearer ${m2mToken('reporting', ['api/read'])}`, 'DELETE', '/orders/1');
+    const [, line] = stdout.lines();
+    expect(line).toMatchObject({ decision: 'deny', reason: 'insufficient_scope', Decisions: 1 });
+    expect(line.client).toBeUndefined();
+    expect((line._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0].Dimensions).toEqual([['service', 'environment', 'decision', 'reason']]);
   });
 });
 
