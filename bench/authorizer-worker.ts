@@ -16,6 +16,8 @@ import { performance } from 'node:perf_hooks';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { JwksServer } from '../__tests__/support/jwks-server';
 import { generateSigningKey, m2mAccessTokenClaims, signJwt, type SigningKey } from '../sandbox/cognito-tokens';
+import { policyAllows } from '../sandbox/iam-policy';
+import { median } from './support';
 
 export interface WorkerInput {
   /** The bundled authorizer (`index.js`), inside the repo so that `@aws-sdk/*` would resolve. */
@@ -234,31 +236,6 @@ function check(label: string, results: ReadonlyArray<APIGatewayAuthorizerResult 
     if (!policyAllows(policy, METHOD_ARN)) throw new Error(`${label}: the policy does not allow ${METHOD_ARN}: ${JSON.stringify(policy)}`);
     checkedPolicies.add(policy);
   }
-}
-
-/** API Gateway's evaluation: an explicit Deny wins, then an Allow grants; `*` spans any characters. */
-function policyAllows(policy: APIGatewayAuthorizerResult['policyDocument'], arn: string): boolean {
-  const matching = policy.Statement.filter((statement) => {
-    const resources = 'Resource' in statement ? statement.Resource : undefined;
-    const list = resources === undefined ? [] : Array.isArray(resources) ? resources : [resources];
-    return list.some((resource: string) => globMatches(resource, arn));
-  });
-  if (matching.some((statement) => statement.Effect === 'Deny')) return false;
-  return matching.some((statement) => statement.Effect === 'Allow');
-}
-
-function globMatches(pattern: string, value: string): boolean {
-  const source = pattern
-    .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`).test(value);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 function progress(message: string): void {

@@ -19,6 +19,9 @@ import { bundleAuthorizer } from '../lib/authorizer-bundle';
 import { loadEnvironments } from '../lib/config/load';
 import type { Report } from './index';
 import type { WorkerInput, WorkerOutput } from './authorizer-worker';
+import { countFromEnv, median, progressOf } from './support';
+
+const progress = progressOf('authorizer');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 /** Inside the repo, so that a `require('@aws-sdk/...')` in the bundle would resolve as in Lambda. */
@@ -148,22 +151,4 @@ function measureInit(bundleFile: string, scratch: string, clientName: string, ru
   const result = median(samples);
   progress(`init: ${samples.map((ms) => ms.toFixed(1)).join(', ')} ms -> median ${result.toFixed(1)} ms`);
   return result;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function countFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const count = Number(raw);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`${name} must be a whole number >= 1, got "${raw}"`);
-  return count;
-}
-
-function progress(message: string): void {
-  process.stderr.write(`[authorizer] ${message}\n`);
 }

@@ -12,6 +12,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Report } from './index';
 import { buildNaiveApp } from './naive-app';
+import { countFromEnv, median, progressOf } from './support';
+
+const progress = progressOf('synth');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const NAIVE_DIR = path.join(REPO_ROOT, '.bench', 'naive');
@@ -31,8 +34,8 @@ interface Sample {
 }
 
 export async function run(report: Report): Promise<void> {
-  const ourRuns = runsFromEnv('BENCH_SYNTH_RUNS', 5);
-  const naiveRuns = runsFromEnv('BENCH_NAIVE_RUNS', 3);
+  const ourRuns = countFromEnv('BENCH_SYNTH_RUNS', 5);
+  const naiveRuns = countFromEnv('BENCH_NAIVE_RUNS', 3);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-auth-bench-synth-'));
   try {
     const ours: Variant = { label: 'ours', cwd: REPO_ROOT, nodeArgs: ['--import', 'tsx', 'main.ts'], env: {} };
@@ -126,22 +129,4 @@ function listFiles(dir: string, prefix = ''): string[] {
     const relative = path.join(prefix, entry.name);
     return entry.isDirectory() ? listFiles(dir, relative) : [relative];
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function runsFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const runs = Number(raw);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`${name} must be a whole number >= 1, got "${raw}"`);
-  return runs;
-}
-
-function progress(message: string): void {
-  process.stderr.write(`[synth] ${message}\n`);
 }

@@ -6,16 +6,20 @@ import type { AuthorizerPolicy } from '../lambdas/authorizer/policy';
 export const AUTHORIZER_ENTRY = 'lambdas/authorizer/index.ts';
 
 /** The part of an environment's config that the authorizer enforces: it travels in the bundle. */
-export function authorizerPolicyOf(config: Pick<EnvironmentConfig, 'resourceServer' | 'userClient' | 'routes'>): AuthorizerPolicy {
+type PolicySource = Pick<EnvironmentConfig, 'resourceServer' | 'userClient' | 'routes' | 'legacyApiKeys'>;
+
+export function authorizerPolicyOf(config: PolicySource): AuthorizerPolicy {
+  const legacy = config.legacyApiKeys.enabled ? config.legacyApiKeys.callers : [];
   return {
     identifier: config.resourceServer.identifier,
     scopeRoles: scopeRoles(config),
     groupRoles: config.userClient?.groupRoles ?? {},
     routes: config.routes.map(({ method, path, permission }) => ({ method, path, permission })),
+    legacyCallers: Object.fromEntries(legacy.map((caller) => [caller.keySha256, { name: caller.name, role: caller.role }])),
   };
 }
 
 /** The authorizer bundle for an environment, with its policy compiled in. */
-export function bundleAuthorizer(config: Pick<EnvironmentConfig, 'resourceServer' | 'userClient' | 'routes'>): LambdaBundle {
+export function bundleAuthorizer(config: PolicySource): LambdaBundle {
   return bundleLambda({ entry: AUTHORIZER_ENTRY, define: { __M2M_AUTH_POLICY__: authorizerPolicyOf(config) } });
 }

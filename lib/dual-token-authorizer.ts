@@ -1,16 +1,13 @@
 import { Construct } from 'constructs';
-import { TerraformAsset, AssetType } from 'cdktf';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { EMPTY_DENY_LIST } from '../lambdas/authorizer/deny-list';
 import { bundleAuthorizer } from './authorizer-bundle';
 import type { CognitoIdentity } from './cognito-identity';
 import type { EnvironmentConfig } from './config/schema';
 import type { M2mClients } from './m2m-clients';
+import { addNodeLambda } from './node-lambda';
 import type { ResourceNaming } from './naming';
 
 export interface DualTokenAuthorizerProps {
@@ -19,9 +16,6 @@ export interface DualTokenAuthorizerProps {
   readonly identity: CognitoIdentity;
   readonly m2mClients: M2mClients;
 }
-
-/** Lambda runtime and architecture of the functions we deploy. */
-export const LAMBDA_RUNTIME = { runtime: 'nodejs22.x', architectures: ['arm64'] } as const;
 
 /**
  * The Lambda authorizer that accepts M2M access tokens and user tokens (lambdas/authorizer), with
@@ -38,7 +32,6 @@ export class DualTokenAuthorizer extends Construct {
   constructor(scope: Construct, id: string, props: DualTokenAuthorizerProps) {
     super(scope, id);
     const { config, naming, identity } = props;
-    const functionName = naming.name('authorizer');
 
     this.denyList = new SsmParameter(this, 'deny_list', {
       name: `/${naming.path('revocations')}`,
@@ -49,58 +42,30 @@ export class DualTokenAuthorizer extends Construct {
       lifecycle: { ignoreChanges: ['insecure_value'] },
     });
 
-    this.logGroup = new CloudwatchLogGroup(this, 'log_group', {
-      name: `/aws/lambda/${functionName}`,
-      retentionInDays: config.logRetentionDays,
-    });
-
-    const assumeRole = new DataAwsIamPolicyDocument(this, 'assume_role', {
-      statement: [{ actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] }],
-    });
-    const role = new IamRole(this, 'role', {
-      name: functionName,
-      description: 'Dual-token authorizer: writes its own logs, reads the revocation deny-list',
-      assumeRolePolicy: assumeRole.json,
-    });
-    const permissions = new DataAwsIamPolicyDocument(this, 'permissions', {
-      statement: [
-        { sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${this.logGroup.arn}:*`] },
-        { sid: 'DenyList', actions: ['ssm:GetParameter'], resources: [this.denyList.arn] },
-      ],
-    });
-    const policy = new IamRolePolicy(this, 'policy', { name: 'authorizer', role: role.id, policy: permissions.json });
-
-    const bundle = bundleAuthorizer(config);
-    const asset = new TerraformAsset(this, 'code', { path: bundle.zipPath, type: AssetType.FILE });
     const userClientId = identity.userClient?.id;
-    this.function = new LambdaFunction(this, 'function', {
-      functionName,
+    const lambda = addNodeLambda(this, {
+      functionName: naming.name('authorizer'),
       description: `Authorizes ${config.resourceServer.name} calls with M2M access tokens and user tokens`,
-      role: role.arn,
-      handler: 'index.handler',
-      ...LAMBDA_RUNTIME,
-      architectures: [...LAMBDA_RUNTIME.architectures],
-      memorySize: config.authorizer.memoryMb,
+      bundle: bundleAuthorizer(config),
+      logRetentionDays: config.logRetentionDays,
+      memoryMb: config.authorizer.memoryMb,
       // A JWKS that is down costs at most JWKS_TIMEOUT_MS; the rest is headroom.
-      timeout: 5,
-      filename: asset.path,
-      sourceCodeHash: bundle.sourceCodeHash,
+      timeoutSeconds: 5,
+      statements: [{ sid: 'DenyList', actions: ['ssm:GetParameter'], resources: [this.denyList.arn] }],
       environment: {
-        variables: {
-          ENVIRONMENT: config.name,
-          USER_POOL_ID: identity.userPool.id,
-          M2M_CLIENTS: props.m2mClients.clients.map((c) => `${c.name}=${c.client.id}`).join(','),
-          ...(userClientId ? { USER_CLIENT_ID: userClientId } : {}),
-          REVOCATION_PARAMETER: this.denyList.name,
-          REVOCATION_REFRESH_SECONDS: String(config.authorizer.revocationRefreshSeconds),
-          REVOCATION_MAX_STALE_SECONDS: String(config.authorizer.revocationMaxStaleSeconds),
-          DECISION_CACHE_SIZE: String(config.authorizer.decisionCacheSize),
-          JWKS_TIMEOUT_MS: '1500',
-          POWERTOOLS_LOG_LEVEL: 'INFO',
-        },
+        ENVIRONMENT: config.name,
+        USER_POOL_ID: identity.userPool.id,
+        M2M_CLIENTS: props.m2mClients.clients.map((c) => `${c.name}=${c.client.id}`).join(','),
+        ...(userClientId ? { USER_CLIENT_ID: userClientId } : {}),
+        REVOCATION_PARAMETER: this.denyList.name,
+        REVOCATION_REFRESH_SECONDS: String(config.authorizer.revocationRefreshSeconds),
+        REVOCATION_MAX_STALE_SECONDS: String(config.authorizer.revocationMaxStaleSeconds),
+        DECISION_CACHE_SIZE: String(config.authorizer.decisionCacheSize),
+        JWKS_TIMEOUT_MS: '1500',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
       },
-      loggingConfig: { logFormat: 'Text', logGroup: this.logGroup.name },
-      dependsOn: [this.logGroup, policy],
     });
+    this.function = lambda.function;
+    this.logGroup = lambda.logGroup;
   }
 }

@@ -2,7 +2,13 @@ import { Construct } from 'constructs';
 import { TerraformOutput } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CognitoIdentity } from './cognito-identity';
+import type { ApiGateway, BackendTarget } from './api-gateway';
 import { DualTokenAuthorizer } from './dual-token-authorizer';
+import { HttpApi } from './http-api';
+import { LegacyUsageCheck } from './legacy-usage-check';
+import { Monitoring } from './monitoring';
+import { RestApi } from './rest-api';
+import { SampleBackend } from './sample-backend';
 import type { EnvironmentConfig } from './config/schema';
 import { EnvironmentKey } from './environment-key';
 import { M2mClients } from './m2m-clients';
@@ -27,6 +33,8 @@ export class M2mAuthStack extends NamedStack {
   readonly identity: CognitoIdentity;
   readonly m2mClients: M2mClients;
   readonly authorizer: DualTokenAuthorizer;
+  readonly api: ApiGateway;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, props: M2mAuthStackProps) {
     const { config } = props;
@@ -52,8 +60,36 @@ export class M2mAuthStack extends NamedStack {
     });
 
     this.authorizer = new DualTokenAuthorizer(this, 'authorizer', { config, naming, identity: this.identity, m2mClients: this.m2mClients });
+    const gatewayProps = {
+      config,
+      naming,
+      authorizer: { functionName: this.authorizer.function.functionName, invokeArn: this.authorizer.function.invokeArn },
+      backend: this.backendTarget(config, naming),
+    };
+    this.api = config.gateway.type === 'rest' ? new RestApi(this, 'api', gatewayProps) : new HttpApi(this, 'api', gatewayProps);
+    const legacyUsage = config.legacyApiKeys.enabled ? new LegacyUsageCheck(this, 'legacy_usage', { config, naming }) : undefined;
+    this.monitoring = new Monitoring(this, 'monitoring', {
+      config,
+      naming,
+      authorizerFunctionName: this.authorizer.function.functionName,
+      api: this.api,
+      kmsKeyArn: key.key.arn,
+      legacyUsageFunctionName: legacyUsage?.function.functionName,
+    });
 
     this.outputs();
+  }
+
+  private backendTarget(config: EnvironmentConfig, naming: ResourceNaming): BackendTarget {
+    const backend = config.gateway.backend;
+    if (backend.type === 'http') return { type: 'http', url: backend.url };
+    if (backend.type === 'lambda') {
+      const [, partition, , region] = backend.functionArn.split(':');
+      const invokeArn = `arn:${partition}:apigateway:${region}:lambda:path/2015-03-31/functions/${backend.functionArn}/invocations`;
+      return { type: 'lambda', functionName: backend.functionArn, invokeArn };
+    }
+    const sample = new SampleBackend(this, 'sample_backend', { config, naming }).function;
+    return { type: 'lambda', functionName: sample.functionName, invokeArn: sample.invokeArn };
   }
 
   private outputs(): void {
@@ -68,6 +104,9 @@ export class M2mAuthStack extends NamedStack {
       Object.fromEntries(this.m2mClients.clients.map((c) => [c.name, c.secret.arn])),
       'Secrets Manager secret per calling service; the credentials never leave it',
     );
+    output('api_url', this.api.url, 'Base URL of the API, stage included');
+    output('dashboard_name', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of this environment');
+    output('alarm_topic_arn', this.monitoring.topic.arn, 'SNS topic that receives every alarm');
     output('authorizer_function_name', this.authorizer.function.functionName, 'The Lambda authorizer; its log group holds one line per decision');
     output('revocation_parameter_name', this.authorizer.denyList.name, 'SSM parameter with the revoked client ids and token jtis');
     if (this.identity.userClient) output('user_client_id', this.identity.userClient.id, 'App client id for humans (authorization code + PKCE)');

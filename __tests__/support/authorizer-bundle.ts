@@ -1,12 +1,7 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { bundleAuthorizer } from '../../lib/authorizer-bundle';
 import type { EnvironmentConfig } from '../../lib/config/schema';
 import type { AuthorizerEvent, AuthorizerResult } from '../../lambdas/authorizer/handler';
-
-/** Inside the project, so the bundle's external `@aws-sdk/*` resolve to the same modules the test mocks. */
-const BUNDLE_DIR = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'm2m-auth-test-bundles');
-let loads = 0;
+import { loadBundledHandler } from '../../sandbox/bundles';
 
 export type AuthorizerHandler = (event: AuthorizerEvent) => Promise<AuthorizerResult>;
 
@@ -15,19 +10,7 @@ export type AuthorizerHandler = (event: AuthorizerEvent) => Promise<AuthorizerRe
  * instance of it with `env` as its environment variables.
  */
 export function loadAuthorizer(config: EnvironmentConfig, env: Record<string, string | undefined>): AuthorizerHandler {
-  const bundle = bundleAuthorizer(config);
-  fs.mkdirSync(BUNDLE_DIR, { recursive: true });
-  const file = path.join(BUNDLE_DIR, `authorizer-${process.pid}-${++loads}.js`);
-  fs.writeFileSync(file, bundle.code);
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  for (const [name, value] of Object.entries(env)) if (value === undefined) delete process.env[name];
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(file) as { handler: AuthorizerHandler }).handler;
-  } finally {
-    process.env = saved;
-  }
+  return loadBundledHandler<AuthorizerHandler>(bundleAuthorizer(config).code, env);
 }
 
 /**

@@ -2,7 +2,7 @@ import { ROLE_PERMISSIONS } from '../../lib/permission-model';
 import { DecisionCache } from './decision-cache';
 import { DenyList } from './deny-list';
 import type { AuthorizerPolicy } from './policy';
-import { principalOf, type Clients, type Principal } from './principal';
+import { legacyPrincipalOf, principalOf, type Clients, type Principal } from './principal';
 import { AuthorizationDenied, type Reason } from './reasons';
 import type { CompiledRoute } from './routes';
 import { bearerToken, precheckJwt } from './token';
@@ -64,11 +64,16 @@ export class DualTokenAuthorizer {
     return { principal, cached };
   }
 
-  async decide(authorizationHeader: string | undefined, route: CompiledRoute | undefined): Promise<Decision> {
+  /**
+   * The decision for one request. `apiKey` (the `x-api-key` header) is considered only when there is no
+   * Authorization header and legacy callers are configured: the API-key migration path.
+   */
+  async decide(authorizationHeader: string | undefined, route: CompiledRoute | undefined, apiKey?: string): Promise<Decision> {
     let principal: Principal | undefined;
     let cached = false;
     try {
-      ({ principal, cached } = await this.verifiedPrincipal(authorizationHeader));
+      if (this.acceptsLegacyKey(authorizationHeader, apiKey)) principal = legacyPrincipalOf(apiKey!, this.props.policy);
+      else ({ principal, cached } = await this.verifiedPrincipal(authorizationHeader));
       DenyList.check(await this.props.denyList.current(), principal.clientId, principal.jti);
       if (!route) return denied(new AuthorizationDenied('unknown_route'), principal, cached);
       const grantedBy = this.grantingScope(principal, route);
@@ -80,6 +85,10 @@ export class DualTokenAuthorizer {
       const denial = error instanceof AuthorizationDenied ? error : new AuthorizationDenied('internal_error', errorName(error), { cause: error });
       return denied(denial, principal, cached);
     }
+  }
+
+  private acceptsLegacyKey(authorizationHeader: string | undefined, apiKey: string | undefined): boolean {
+    return (authorizationHeader === undefined || authorizationHeader === '') && apiKey !== undefined && Object.keys(this.props.policy.legacyCallers).length > 0;
   }
 
   /** The first scope of the token that grants the route's permission (for scope-usage metrics). */

@@ -32,6 +32,8 @@ export const UNAUTHORIZED = 'Unauthorized';
 interface Target {
   readonly eventType: DecisionRecord['eventType'];
   readonly header: string | undefined;
+  /** `x-api-key` (REQUEST events only): the legacy migration path. */
+  readonly apiKey?: string;
   readonly route: CompiledRoute | undefined;
   /** What the request named, for the log when no route matched. */
   readonly label: string;
@@ -61,7 +63,7 @@ export function createHandler(
       target = targetOf(event, routes);
       if (authorizer instanceof Error) decision = failed('misconfigured', authorizer.message);
       else if (!target) decision = failed('malformed', 'unrecognized event');
-      else decision = await authorizer.decide(target.header, target.route);
+      else decision = await authorizer.decide(target.header, target.route, target.apiKey);
     } catch (error) {
       decision = failed('internal_error', error instanceof Error ? error.name : typeof error);
     }
@@ -115,8 +117,8 @@ const METHOD_ARN = /^(arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+\
 function targetOf(event: AuthorizerEvent, routes: RouteTable | undefined): Target | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
   if (isHttpEvent(event)) {
-    const header = headerOf(event.headers) ?? event.identitySource?.[0];
-    return { eventType: 'http', header, route: routes?.byRouteKey(event.routeKey), label: String(event.routeKey).slice(0, 200) };
+    const header = headerOf(event.headers, 'authorization');
+    return { eventType: 'http', header, apiKey: headerOf(event.headers, 'x-api-key'), route: routes?.byRouteKey(event.routeKey), label: String(event.routeKey).slice(0, 200) };
   }
   const arn = typeof event.methodArn === 'string' ? METHOD_ARN.exec(event.methodArn) : null;
   if (!arn) return undefined;
@@ -126,15 +128,15 @@ function targetOf(event: AuthorizerEvent, routes: RouteTable | undefined): Targe
   }
   if (event.type === 'REQUEST') {
     const route = routes?.byRouteKey(`${event.httpMethod} ${event.resource}`) ?? routes?.match(method, path);
-    return { eventType: 'rest-request', header: headerOf(event.headers), route, label: `${method} ${path}`.slice(0, 200), arnPrefix };
+    return { eventType: 'rest-request', header: headerOf(event.headers, 'authorization'), apiKey: headerOf(event.headers, 'x-api-key'), route, label: `${method} ${path}`.slice(0, 200), arnPrefix };
   }
   return undefined;
 }
 
-function headerOf(headers: Record<string, string | undefined> | null | undefined): string | undefined {
+/** A header by its lower-case name, whatever case the request used. */
+function headerOf(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
   if (!headers) return undefined;
-  if (headers.authorization !== undefined) return headers.authorization;
-  if (headers.Authorization !== undefined) return headers.Authorization;
-  for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') return headers[name];
+  if (headers[name] !== undefined) return headers[name];
+  for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return headers[key];
   return undefined;
 }

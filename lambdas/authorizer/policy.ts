@@ -11,6 +11,11 @@ export interface AuthorizerPolicy {
   readonly scopeRoles: Readonly<Record<string, Role>>;
   readonly groupRoles: Readonly<Record<string, Role>>;
   readonly routes: readonly Route[];
+  /**
+   * Legacy API-key callers while the migration is on, keyed by the hex SHA-256 of their key (the keys
+   * themselves are never in the config or the bundle). Empty when the migration is off.
+   */
+  readonly legacyCallers: Readonly<Record<string, { readonly name: string; readonly role: Role }>>;
 }
 
 declare const __M2M_AUTH_POLICY__: AuthorizerPolicy | undefined;

@@ -1,16 +1,18 @@
+import { createHash } from 'node:crypto';
 import { rolesFor, type Role } from '../../lib/permission-model';
 import type { AuthorizerPolicy } from './policy';
 import { AuthorizationDenied } from './reasons';
 
 /** Who is calling, as established by a verified token. Never holds the token itself. */
 export interface Principal {
-  readonly type: 'service' | 'user';
-  /** `sub`: the client id for a service, the user's id for a human. */
+  readonly type: 'service' | 'user' | 'legacy-api-key';
+  /** `sub`: the client id for a service, the user's id for a human; the caller name for a legacy key. */
   readonly id: string;
+  /** The app client id; `legacy:<caller>` for a legacy API key (revocable under that id). */
   readonly clientId: string;
-  /** The configured client name (services), or `user-client`. */
+  /** The configured client or caller name, or `user-client`. */
   readonly clientName: string;
-  readonly tokenUse: 'access' | 'id';
+  readonly tokenUse: 'access' | 'id' | 'api-key';
   /** Scopes of our resource server that the token carries. */
   readonly scopes: readonly string[];
   readonly roles: readonly Role[];
@@ -47,7 +49,7 @@ export function principalOf(payload: Record<string, unknown>, clients: Clients, 
     else if (clientId === clients.userClientId) type = 'user';
     else throw new AuthorizationDenied('unknown_client');
   } else if (tokenUse === 'id') {
-    if (clients.userClientId === undefined) throw new AuthorizationDenied('wrong_token_use', 'ID tokens are accepted only when a user client is configured');
+    if (clients.userClientId === undefined) throw new AuthorizationDenied('wrong_token_use', 'no user client configured');
     clientId = payload.aud;
     if (clientId !== clients.userClientId) throw new AuthorizationDenied('unknown_client', 'ID token for another client');
     type = 'user';
@@ -69,5 +71,29 @@ export function principalOf(payload: Record<string, unknown>, clients: Clients, 
     roles: rolesFor({ scopes, groups, identifier: policy.identifier, scopeRoles: policy.scopeRoles, groupRoles: policy.groupRoles }),
     jti: jti as string | undefined,
     expiresAtMs: exp * 1000,
+  };
+}
+
+/** Legacy API keys longer than this are refused without hashing. */
+const MAX_API_KEY_LENGTH = 256;
+
+/**
+ * The principal of a legacy API key (migration path), or a denial: the key's SHA-256 must be one of
+ * the configured callers'. Its role is the caller's configured role.
+ */
+export function legacyPrincipalOf(apiKey: string, policy: AuthorizerPolicy): Principal {
+  if (apiKey.length === 0 || apiKey.length > MAX_API_KEY_LENGTH) throw new AuthorizationDenied('unknown_client', 'bad API key length');
+  const digest = createHash('sha256').update(apiKey).digest('hex');
+  const caller = Object.prototype.hasOwnProperty.call(policy.legacyCallers, digest) ? policy.legacyCallers[digest] : undefined;
+  if (!caller) throw new AuthorizationDenied('unknown_client', 'unknown API key');
+  return {
+    type: 'legacy-api-key',
+    id: caller.name,
+    clientId: `legacy:${caller.name}`,
+    clientName: caller.name,
+    tokenUse: 'api-key',
+    scopes: [],
+    roles: [caller.role],
+    expiresAtMs: Number.POSITIVE_INFINITY,
   };
 }

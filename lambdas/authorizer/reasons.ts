@@ -27,6 +27,9 @@ export const REASONS = {
 export type Reason = keyof typeof REASONS;
 export type DenyReason = Exclude<Reason, 'allowed'>;
 
+/** Every reason a request can be denied for, in table order. */
+export const DENY_REASONS = /* @__PURE__ */ (Object.keys(REASONS) as Reason[]).filter((reason): reason is DenyReason => reason !== 'allowed') as [DenyReason, ...DenyReason[]];
+
 /** A request that must not pass. `detail` is for the log only; it never carries a token. */
 export class AuthorizationDenied extends Error {
   constructor(

@@ -4,6 +4,7 @@
  * is synthesized so that a bad config never produces half-written Terraform.
  */
 import { z } from 'zod';
+import { DENY_REASONS } from '../../lambdas/authorizer/reasons';
 import {
   HTTP_METHODS,
   PERMISSIONS,
@@ -118,6 +119,76 @@ const authorizerSchema = z
   })
   .default({ memoryMb: 256, revocationRefreshSeconds: 60, revocationMaxStaleSeconds: 300, decisionCacheSize: 10_000 });
 
+const backendSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('sample') }),
+    z.strictObject({
+      type: z.literal('lambda'),
+      functionArn: z.string().regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$/, {
+        error: 'must be a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)',
+      }),
+    }),
+    z.strictObject({
+      type: z.literal('http'),
+      url: z.url({ protocol: /^https$/, error: 'must be an https:// URL; the gateway proxies each route to <url><path>' }),
+    }),
+  ],
+  { error: 'type must be "sample", "lambda" or "http"' },
+);
+
+const gatewaySchema = z
+  .strictObject({
+    type: z.enum(['rest', 'http']).default('rest'),
+    resultCacheTtlSeconds: z.number().int().min(0).max(3600).default(300),
+    throttling: z
+      .strictObject({ rateLimit: z.number().positive().max(10_000).default(100), burstLimit: z.number().int().min(1).max(5_000).default(200) })
+      .default({ rateLimit: 100, burstLimit: 200 }),
+    backend: backendSchema.default({ type: 'sample' }),
+    manageAccountLoggingRole: z.boolean().default(false),
+  })
+  .default({ type: 'rest', resultCacheTtlSeconds: 300, throttling: { rateLimit: 100, burstLimit: 200 }, backend: { type: 'sample' }, manageAccountLoggingRole: false });
+
+const DEFAULT_DENIAL_THRESHOLDS = {
+  bad_signature: 10,
+  unknown_kid: 10,
+  wrong_issuer: 10,
+  unknown_client: 20,
+  revoked: 1,
+  insufficient_scope: 50,
+  jwks_unavailable: 1,
+  revocation_unavailable: 1,
+  misconfigured: 1,
+  internal_error: 1,
+};
+
+const monitoringSchema = z
+  .strictObject({
+    authorizerErrors: z.number().int().min(1).default(1),
+    authorizerThrottles: z.number().int().min(1).default(1),
+    authorizerP99Ms: z.number().int().min(10).max(30_000).default(1000),
+    api5xxRatePercent: z.number().positive().max(100).default(1),
+    denialThresholds: z.partialRecord(z.enum(DENY_REASONS), z.number().int().min(1)).default(DEFAULT_DENIAL_THRESHOLDS),
+  })
+  .default({ authorizerErrors: 1, authorizerThrottles: 1, authorizerP99Ms: 1000, api5xxRatePercent: 1, denialThresholds: DEFAULT_DENIAL_THRESHOLDS });
+
+const legacyApiKeysSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    callers: z
+      .array(
+        z.strictObject({
+          name: z.string().max(40).regex(KEBAB_NAME, { error: 'must be kebab-case: lowercase letters, digits and single hyphens' }),
+          role: z.enum(ROLES),
+          keySha256: z.string().regex(/^[0-9a-f]{64}$/, {
+            error: 'must be the hex SHA-256 of the key (printf %s "$KEY" | sha256sum), never the key itself',
+          }),
+        }),
+      )
+      .default([]),
+  })
+  .default({ enabled: false, callers: [] });
+
 const routeSchema = z.strictObject({
   method: z.enum(HTTP_METHODS),
   path: z.string().regex(ROUTE_PATH, {
@@ -162,6 +233,9 @@ export const environmentSchema = z
     stateBackend: stateBackendSchema,
     alarmEmail: z.email({ error: 'must be an e-mail address' }).optional(),
     authorizer: authorizerSchema,
+    gateway: gatewaySchema,
+    monitoring: monitoringSchema,
+    legacyApiKeys: legacyApiKeysSchema,
     logRetentionDays: z
       .number()
       .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { error: `must be one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(', ')}` })
@@ -215,6 +289,21 @@ export const environmentSchema = z
       issue(['m2mClients'], `too many clients for the authorizer's environment (${clientListLength} of 3000 characters); split the API or shorten client names`);
     }
 
+    env.legacyApiKeys.callers.forEach((caller, i) => {
+      if (env.legacyApiKeys.callers.findIndex((other) => other.name === caller.name) !== i) {
+        issue(['legacyApiKeys', 'callers', i, 'name'], 'duplicate caller name; each legacy caller is listed once');
+      }
+      if (env.legacyApiKeys.callers.findIndex((other) => other.keySha256 === caller.keySha256) !== i) {
+        issue(['legacyApiKeys', 'callers', i, 'keySha256'], 'two callers share one key; give each caller its own key');
+      }
+      if (env.m2mClients.some((client) => client.name === caller.name)) {
+        issue(['legacyApiKeys', 'callers', i, 'name'], 'an M2M client has this name; metrics count both under it, so choose another');
+      }
+    });
+    if (env.legacyApiKeys.enabled && env.legacyApiKeys.callers.length === 0) {
+      issue(['legacyApiKeys', 'callers'], 'legacy API keys are enabled but no caller is listed; list the callers or set enabled to false');
+    }
+
     env.routes.forEach((route, i) => {
       if (env.routes.findIndex((other) => other.method === route.method && other.path === route.path) !== i) {
         issue(['routes', i], `duplicate route ${route.method} ${route.path}`);
@@ -234,6 +323,8 @@ export type EnvironmentConfig = z.output<typeof environmentSchema> & { readonly 
 export type StateBackendConfig = EnvironmentConfig['stateBackend'];
 export type M2mClientConfig = EnvironmentConfig['m2mClients'][number];
 export type RouteConfig = EnvironmentConfig['routes'][number];
+export type GatewayConfig = EnvironmentConfig['gateway'];
+export type LegacyCaller = EnvironmentConfig['legacyApiKeys']['callers'][number];
 
 /** Scope name -> role, for the scopes the resource server declares. */
 export function scopeRoles(env: Pick<EnvironmentConfig, 'resourceServer'>): Record<string, Role> {

@@ -1,0 +1,145 @@
+/**
+ * Alarms and dashboard must watch the metrics the Lambdas really emit: the EMF documents of the real
+ * authorizer bundle are collected and every alarm and widget on namespace M2MAuth is checked against them.
+ */
+import { createHash } from 'node:crypto';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { generateSigningKey, m2mAccessTokenClaims, signJwt, type SigningKey } from '../../sandbox/cognito-tokens';
+import { DENY_REASONS } from '../../lambdas/authorizer/reasons';
+import { environment, resourcesOf, synthEnvironment } from '../fixtures';
+import { captureOutput, loadAuthorizer } from '../support/authorizer-bundle';
+import { methodArn } from '../support/iam';
+import { JwksServer } from '../support/jwks-server';
+
+/** One metric as CloudWatch stores it: namespace, name and the full dimension set with values. */
+interface EmittedMetric {
+  namespace: string;
+  name: string;
+  dimensions: Record<string, string>;
+}
+
+/** The metrics an EMF document publishes: one per (metric, dimension set). */
+export function metricsOf(emf: Record<string, unknown>): EmittedMetric[] {
+  const directives = (emf._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics;
+  return directives.flatMap((directive) =>
+    directive.Metrics.flatMap((metric) =>
+      directive.Dimensions.map((set) => ({ namespace: directive.Namespace, name: metric.Name, dimensions: Object.fromEntries(set.map((key) => [key, String(emf[key])])) })),
+    ),
+  );
+}
+
+const LEGACY_KEY = 'legacy-key-of-old-reporting-0001';
+const config = environment({
+  alarmEmail: 'oncall@example.com',
+  legacyApiKeys: { enabled: true, callers: [{ name: 'old-reporting', role: 'reader', keySha256: createHash('sha256').update(LEGACY_KEY).digest('hex') }] },
+});
+const CLIENT = 'client0reporting0000000001';
+
+let key: SigningKey;
+let jwks: JwksServer;
+const emitted: EmittedMetric[] = [];
+
+beforeAll(async () => {
+  key = generateSigningKey('key-1');
+  jwks = await new JwksServer([key]).start();
+  const output = captureOutput();
+  try {
+    const handler = loadAuthorizer(config, {
+      USER_POOL_ID: jwks.poolId,
+      TOKEN_ISSUER: jwks.issuer,
+      JWKS_URL: jwks.jwksUrl,
+      M2M_CLIENTS: `reporting=${CLIENT}`,
+      REVOCATION_FILE: '/nonexistent/deny-list.json',
+      ENVIRONMENT: config.name,
+    });
+    const token = signJwt(key, m2mAccessTokenClaims({ issuer: jwks.issuer, clientId: CLIENT, scopes: ['api/read'] }));
+    const request = (headers: Record<string, string>, method: string, path: string) =>
+      handler({ type: 'REQUEST', methodArn: methodArn(method, path), resource: path, path, httpMethod: method, headers } as never).catch(() => undefined);
+    await request({ Authorization: `Bearer ${token}` }, 'GET', '/orders');
+    await request({ Authorization: `Bearer ${token}` }, 'POST', '/orders');
+    await request({ Authorization: 'Bearer x.y.z' }, 'GET', '/orders');
+    await request({ 'x-api-key': LEGACY_KEY }, 'GET', '/orders');
+    for (const line of output.lines()) if (line._aws) emitted.push(...metricsOf(line));
+  } finally {
+    output.restore();
+    await jwks.stop();
+  }
+});
+
+describe('Monitoring', () => {
+  const { json, tf } = synthEnvironment(config);
+  const alarms = resourcesOf(tf, 'aws_cloudwatch_metric_alarm');
+  const ours = alarms.filter((alarm) => alarm.namespace === 'M2MAuth' && alarm.metric_name === 'Decisions');
+  const sameKeys = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).sort().join() === Object.keys(b).sort().join();
+
+  test('the authorizer emitted what this test needs: allowed, denied, and a legacy caller', () => {
+    expect(emitted.map((m) => m.dimensions.reason ?? m.dimensions.client ?? m.dimensions.scope)).toEqual(
+      expect.arrayContaining(['allowed', 'insufficient_scope', 'malformed', 'reporting', 'old-reporting', 'api/read']),
+    );
+  });
+
+  test('every denial alarm watches a metric the authorizer emits, with a real reason code', () => {
+    expect(ours.length).toBe(Object.keys(config.monitoring.denialThresholds).length);
+    for (const alarm of ours) {
+      const dimensions = alarm.dimensions as Record<string, string>;
+      const match = emitted.find((metric) => metric.namespace === 'M2MAuth' && metric.name === 'Decisions' && sameKeys(metric.dimensions, dimensions) && metric.dimensions.decision === 'deny');
+      expect(match).toBeDefined();
+      expect({ ...match!.dimensions, reason: dimensions.reason }).toEqual(dimensions);
+      expect(DENY_REASONS).toContain(dimensions.reason);
+    }
+    const insufficient = ours.find((alarm) => (alarm.dimensions as Record<string, string>).reason === 'insufficient_scope')!;
+    expect(emitted.map((m) => m.dimensions)).toContainEqual(insufficient.dimensions);
+  });
+
+  test('the dashboard searches the dimension sets the authorizer emits', () => {
+    const body = JSON.parse(String(tf.resource.aws_cloudwatch_dashboard.monitoring_dashboard.dashboard_body)) as { widgets: Array<{ properties: { metrics?: unknown[] } }> };
+    const expressions: string[] = [];
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(collect);
+      else if (value && typeof value === 'object') {
+        const { expression } = value as { expression?: unknown };
+        if (typeof expression === 'string' && expression.includes('{M2MAuth,')) expressions.push(expression);
+        Object.values(value).forEach(collect);
+      }
+    };
+    collect(body);
+    expect(expressions.length).toBe(3);
+    for (const expression of expressions) {
+      const keys = /\{M2MAuth,([^}]+)\}/.exec(expression)![1].split(',').sort().join();
+      expect(emitted.some((metric) => Object.keys(metric.dimensions).sort().join() === keys)).toBe(true);
+      expect(expression).toContain('MetricName="Decisions" service="m2m-auth-authorizer" environment="dev"');
+    }
+    const legacyCalls = JSON.stringify(body).includes('"M2MAuth","Decisions","service","m2m-auth-authorizer","environment","dev","client","old-reporting"');
+    expect(legacyCalls).toBe(true);
+    expect(emitted.map((m) => m.dimensions)).toContainEqual({ service: 'm2m-auth-authorizer', environment: 'dev', client: 'old-reporting' });
+  });
+
+  test('Lambda and API alarms, all to the encrypted topic with the e-mail subscription', () => {
+    expect(json).toHaveResourceWithProperties(CloudwatchMetricAlarm, { namespace: 'AWS/Lambda', metric_name: 'Errors', dimensions: { FunctionName: '${aws_lambda_function.authorizer_function.function_name}' } });
+    expect(json).toHaveResourceWithProperties(CloudwatchMetricAlarm, { namespace: 'AWS/Lambda', metric_name: 'Throttles' });
+    expect(json).toHaveResourceWithProperties(CloudwatchMetricAlarm, { namespace: 'AWS/Lambda', metric_name: 'Duration', extended_statistic: 'p99', threshold: 1000 });
+    const rate = alarms.find((alarm) => String(alarm.alarm_name).endsWith('api-5xx-rate'))!;
+    expect(JSON.stringify(rate.metric_query)).toContain('"metric_name":"5XXError"');
+    expect(JSON.stringify(rate.metric_query)).toContain('"ApiName":"m2m-auth-dev-api"');
+    for (const alarm of alarms) expect(alarm.alarm_actions).toEqual(['${aws_sns_topic.monitoring_alarms.arn}']);
+    expect(tf.resource.aws_sns_topic.monitoring_alarms.kms_master_key_id).toBe('${aws_kms_key.secrets_key_key.arn}');
+    expect(json).toHaveResourceWithProperties(SnsTopicSubscription, { protocol: 'email', endpoint: 'oncall@example.com' });
+  });
+
+  test('the HTTP API alarm uses the HTTP API metric names', () => {
+    const { tf: http } = synthEnvironment(environment({ gateway: { type: 'http' } }));
+    const rate = resourcesOf(http, 'aws_cloudwatch_metric_alarm').find((alarm) => String(alarm.alarm_name).endsWith('api-5xx-rate'))!;
+    expect(JSON.stringify(rate.metric_query)).toContain('"metric_name":"5xx"');
+    expect(JSON.stringify(rate.metric_query)).toContain('"ApiId":"${aws_apigatewayv2_api.api_api.id}"');
+  });
+
+  test('the key policy lets CloudWatch publish to the encrypted topic, from this account only', () => {
+    const policy = tf.data!.aws_iam_policy_document.secrets_key_policy as { statement: Array<Record<string, unknown>> };
+    expect(policy.statement[1]).toMatchObject({
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      principals: [{ type: 'Service', identifiers: ['cloudwatch.amazonaws.com'] }],
+      condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: ['${data.aws_caller_identity.secrets_key_account.account_id}'] }],
+    });
+  });
+});

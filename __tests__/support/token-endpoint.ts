@@ -1,0 +1,62 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What the scripted endpoint answers to one request. */
+export interface ScriptedReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Wait this long before answering. */
+  delayMs?: number;
+}
+
+export interface RecordedRequest {
+  authorization?: string;
+  body: URLSearchParams;
+}
+
+/**
+ * A real HTTP token endpoint on 127.0.0.1 whose replies a test scripts, one per request (the last
+ * one repeats). Records each request.
+ */
+export class ScriptedTokenEndpoint {
+  readonly requests: RecordedRequest[] = [];
+  replies: ScriptedReply[] = [];
+  private server?: http.Server;
+  private port = 0;
+  private issued = 0;
+
+  /** A valid token reply with a fresh token each time. */
+  static ok(expiresIn = 3600): ScriptedReply {
+    return { status: 200, body: { token_type: 'Bearer', expires_in: expiresIn } };
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/oauth2/token`;
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((request, response) => {
+      let raw = '';
+      request.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+      request.on('end', () => {
+        this.requests.push({ authorization: request.headers.authorization, body: new URLSearchParams(raw) });
+        const reply = this.replies[Math.min(this.requests.length - 1, this.replies.length - 1)] ?? ScriptedTokenEndpoint.ok();
+        const body = reply.status === 200 && reply.body && typeof reply.body === 'object' && !Array.isArray(reply.body) && !('access_token' in reply.body) ? { access_token: `token-${++this.issued}`, ...reply.body } : reply.body;
+        setTimeout(() => {
+          if (response.destroyed) return;
+          response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+          response.end(body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body));
+        }, reply.delayMs ?? 0);
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server!.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+}

@@ -1,0 +1,127 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { bundleAuthorizer } from '../lib/authorizer-bundle';
+import type { EnvironmentConfig } from '../lib/config/schema';
+import { bundleLambda } from '../lib/lambda-bundle';
+import { SAMPLE_BACKEND_ENTRY } from '../lib/sample-backend';
+import { loadBundledHandler } from './bundles';
+import { jwksOf } from './cognito-tokens';
+import { SandboxGateway } from './gateway';
+import { loadSandboxState, type SandboxClient } from './state';
+import { tokenEndpoint } from './token-endpoint';
+
+export interface SandboxOptions {
+  readonly config: EnvironmentConfig;
+  /** Where client secrets, the signing key and the deny-list live (git-ignored). */
+  readonly stateDir: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+}
+
+export interface Sandbox {
+  /** `http://127.0.0.1:<port>` */
+  readonly origin: string;
+  /** The API's base URL, stage included: `http://127.0.0.1:<port>/dev`. */
+  readonly apiUrl: string;
+  readonly tokenEndpoint: string;
+  readonly issuer: string;
+  readonly clients: readonly SandboxClient[];
+  /** Write `{"clientIds": [...], "jtis": [...]}` here to revoke. */
+  readonly denyListFile: string;
+  stop(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Starts the whole M2M flow on one machine: a Cognito-compatible token endpoint and JWKS, and a REST
+ * gateway that runs the real bundled authorizer and the real bundled backend for `config`.
+ *
+ * @example
+ * const sandbox = await startSandbox({ config, stateDir: '.local-sandbox/dev', port: 0 });
+ */
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const { config } = options;
+  const state = loadSandboxState(options.stateDir, config);
+  const host = options.host ?? '127.0.0.1';
+  const server = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, resolve);
+  });
+  const origin = `http://${host}:${(server.address() as AddressInfo).port}`;
+  const issuer = `${origin}/${state.poolId}`;
+  const jwksPath = `/${state.poolId}/.well-known/jwks.json`;
+  const jwks = JSON.stringify(jwksOf([state.signingKey]));
+
+  const authorizer = loadBundledHandler<(event: unknown) => Promise<APIGatewayAuthorizerResult>>(bundleAuthorizer(config).code, {
+    ENVIRONMENT: config.name,
+    USER_POOL_ID: state.poolId,
+    TOKEN_ISSUER: issuer,
+    JWKS_URL: `${origin}${jwksPath}`,
+    M2M_CLIENTS: state.clients.map((client) => `${client.name}=${client.clientId}`).join(','),
+    USER_CLIENT_ID: undefined,
+    REVOCATION_PARAMETER: undefined,
+    REVOCATION_FILE: state.denyListFile,
+    REVOCATION_REFRESH_SECONDS: String(config.authorizer.revocationRefreshSeconds),
+    REVOCATION_MAX_STALE_SECONDS: String(config.authorizer.revocationMaxStaleSeconds),
+    DECISION_CACHE_SIZE: String(config.authorizer.decisionCacheSize),
+  });
+  const backend = loadBundledHandler<(event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>>(bundleLambda({ entry: SAMPLE_BACKEND_ENTRY }).code, {
+    ENVIRONMENT: config.name,
+  });
+  const gateway = new SandboxGateway({
+    routes: config.routes,
+    stage: config.name,
+    authorizer,
+    backend,
+    resultCacheTtlSeconds: config.gateway.resultCacheTtlSeconds,
+    identitySourceRequired: !config.legacyApiKeys.enabled,
+  });
+
+  server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
+    const reply = (status: number, headers: Record<string, string>, body: string) => {
+      response.writeHead(status, headers).end(body);
+    };
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) request.destroy();
+      else chunks.push(chunk);
+    });
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const url = request.url ?? '/';
+      void (async () => {
+        if (request.method === 'POST' && url.split('?')[0] === '/oauth2/token') {
+          const result = tokenEndpoint({ contentType: request.headers['content-type'], authorization: request.headers.authorization, body }, { clients: state.clients, issuer, key: state.signingKey });
+          return reply(result.status, result.headers, JSON.stringify(result.body));
+        }
+        if (request.method === 'GET' && url === jwksPath) return reply(200, { 'content-type': 'application/json' }, jwks);
+        const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value]));
+        const result = await gateway.handle({ method: request.method ?? 'GET', url, headers, body });
+        return reply(result.status, result.headers, result.body);
+      })().catch((error: unknown) => {
+        reply(500, { 'content-type': 'application/json' }, JSON.stringify({ error: 'internal_error', message: error instanceof Error ? error.name : 'error' }));
+      });
+    });
+  });
+
+  return {
+    origin,
+    apiUrl: `${origin}/${config.name}`,
+    tokenEndpoint: `${origin}/oauth2/token`,
+    issuer,
+    clients: state.clients,
+    denyListFile: state.denyListFile,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,62 @@
+import { TokenClientConfigError } from './errors';
+import type { ClientCredentials } from './token-client';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Credentials from `M2M_CLIENT_ID`, `M2M_CLIENT_SECRET`, `M2M_TOKEN_ENDPOINT` and the optional
+ * `M2M_SCOPES` (space-separated).
+ *
+ * @example
+ * const client = new TokenClient({ credentials: credentialsFromEnvironment() });
+ */
+export function credentialsFromEnvironment(env: Env = process.env): ClientCredentials {
+  const required = (name: string) => {
+    const value = env[name];
+    if (value === undefined || value === '') throw new TokenClientConfigError(`Environment variable ${name} is required`);
+    return value;
+  };
+  const scopes = env.M2M_SCOPES?.split(' ').filter(Boolean);
+  return { clientId: required('M2M_CLIENT_ID'), clientSecret: required('M2M_CLIENT_SECRET'), tokenEndpoint: required('M2M_TOKEN_ENDPOINT'), scopes };
+}
+
+/** The part of a Secrets Manager client this needs (the AWS SDK's SecretsManagerClient fits). */
+export interface SecretsManagerLike {
+  send(command: unknown): Promise<{ SecretString?: string }>;
+}
+
+/**
+ * A loader for the credentials in the secret the stack writes per client
+ * (`{client_id, client_secret, token_endpoint, scopes}`); pass it as `credentials`, and it is read
+ * once, on the first token request. Uses `@aws-sdk/client-secrets-manager` (install it in your
+ * service; the Lambda runtime has it). The secret's value is never part of an error.
+ *
+ * @example
+ * const client = new TokenClient({ credentials: credentialsFromSecretsManager(process.env.M2M_SECRET_ARN!) });
+ */
+export function credentialsFromSecretsManager(secretId: string, options: { client?: SecretsManagerLike } = {}): () => Promise<ClientCredentials> {
+  return async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
+    const client = options.client ?? (new sdk.SecretsManagerClient({}) as SecretsManagerLike);
+    let secretString: string | undefined;
+    try {
+      secretString = (await client.send(new sdk.GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+    } catch (cause) {
+      throw new TokenClientConfigError(`cannot read secret ${secretId}`, { cause });
+    }
+    if (secretString === undefined) throw new TokenClientConfigError(`secret ${secretId} has no string value`);
+    let value: Record<string, unknown>;
+    try {
+      value = JSON.parse(secretString) as Record<string, unknown>;
+    } catch {
+      throw new TokenClientConfigError(`secret ${secretId} is not JSON`);
+    }
+    const field = (name: string) => {
+      if (typeof value[name] !== 'string' || value[name] === '') throw new TokenClientConfigError(`secret ${secretId}: ${name} must be a non-empty string`);
+      return value[name] as string;
+    };
+    const scopes = Array.isArray(value.scopes) && value.scopes.every((s) => typeof s === 'string') ? (value.scopes as string[]) : undefined;
+    return { clientId: field('client_id'), clientSecret: field('client_secret'), tokenEndpoint: field('token_endpoint'), scopes };
+  };
+}
