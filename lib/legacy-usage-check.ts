@@ -3,6 +3,7 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { DEFAULT_WINDOW_DAYS, LEGACY_USAGE_ENV } from '../lambdas/legacy-usage/settings';
 import type { EnvironmentConfig } from './config/schema';
 import { bundleLambda } from './lambda-bundle';
 import type { ResourceNaming } from './naming';
@@ -30,9 +31,9 @@ export class LegacyUsageCheck extends Construct {
       // GetMetricData has no resource-level permissions: "*" is the only possible resource.
       statements: [{ sid: 'ReadMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }],
       environment: {
-        ENVIRONMENT: config.name,
-        LEGACY_CALLERS: config.legacyApiKeys.callers.map((caller) => caller.name).join(','),
-        WINDOW_DAYS: '30',
+        [LEGACY_USAGE_ENV.environment]: config.name,
+        [LEGACY_USAGE_ENV.callers]: config.legacyApiKeys.callers.map((caller) => caller.name).join(','),
+        [LEGACY_USAGE_ENV.windowDays]: String(DEFAULT_WINDOW_DAYS),
       },
     }).function;
     const schedule = new CloudwatchEventRule(this, 'schedule', {
