@@ -13,6 +13,8 @@ interface Section {
 const SECTIONS: Record<string, () => Promise<Section>> = {
   synth: () => import('./synth'),
   authorizer: () => import('./authorizer'),
+  client: () => import('./client'),
+  local: () => import('./local'),
 };
 
 function report(name: string, value: number, unit: string): void {

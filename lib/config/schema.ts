@@ -109,8 +109,8 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 const authorizerSchema = z
   .strictObject({
     memoryMb: z.number().int().min(128).max(10240).default(256),
-    revocationRefreshSeconds: z.number().int().min(5).max(3600).default(60),
-    revocationMaxStaleSeconds: z.number().int().min(5).max(86400).default(300),
+    revocationRefreshSeconds: z.number().int().min(1).max(3600).default(60),
+    revocationMaxStaleSeconds: z.number().int().min(1).max(86400).default(300),
     decisionCacheSize: z.number().int().min(100).max(1_000_000).default(10_000),
   })
   .refine((a) => a.revocationMaxStaleSeconds >= a.revocationRefreshSeconds, {
