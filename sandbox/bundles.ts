@@ -25,5 +25,7 @@ export function loadBundledHandler<H>(code: string, env: Readonly<Record<string,
     return (require(file) as { handler: H }).handler;
   } finally {
     process.env = saved;
+    // Loaded now; a unique name per load gives each caller a fresh module instance, so remove it.
+    fs.rmSync(file, { force: true });
   }
 }

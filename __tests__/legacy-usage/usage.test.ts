@@ -2,43 +2,22 @@
  * The real legacy-usage bundle (what synth deploys) against a mocked CloudWatch: the exact
  * GetMetricData request, pagination, sums, and the EMF and log lines it writes.
  */
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { bundleLambda } from '../../lib/lambda-bundle';
 import type { LegacyUsageReport } from '../../lambdas/legacy-usage/index';
 import { LEGACY_USAGE_METRIC, LEGACY_USAGE_SERVICE } from '../../lambdas/legacy-usage/metrics';
+import { loadBundledHandler } from '../../sandbox/bundles';
 import { captureOutput } from '../support/authorizer-bundle';
 
 type Handler = () => Promise<LegacyUsageReport>;
 
-// Inside node_modules, so the bundle's external require('@aws-sdk/client-cloudwatch') is the module mocked here.
-const BUNDLE_DIR = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'm2m-auth-test-bundles');
 const NOW = new Date('2025-03-31T13:45:12.345Z');
-let loads = 0;
-const written: string[] = [];
 
-/** Loads a fresh instance of the bundle with exactly `env` (plus defaults) set while its module initializes. */
+/** Loads a fresh instance of the real bundle with exactly `env` (plus defaults) set while its module initializes. */
 function loadHandler(env: Record<string, string | undefined>): Handler {
-  const code = bundleLambda({ entry: 'lambdas/legacy-usage/index.ts' }).code;
-  fs.mkdirSync(BUNDLE_DIR, { recursive: true });
-  const file = path.join(BUNDLE_DIR, `legacy-usage-${createHash('sha256').update(code).digest('hex').slice(0, 16)}-${process.pid}-${++loads}.js`);
-  fs.writeFileSync(file, code);
-  written.push(file);
-  const saved = { ...process.env };
   const defaults = { ENVIRONMENT: 'prod', WINDOW_DAYS: undefined, METRICS_NAMESPACE: undefined, AUTHORIZER_SERVICE: undefined, POWERTOOLS_DEV: undefined, POWERTOOLS_METRICS_DISABLED: undefined };
-  for (const [name, value] of Object.entries({ ...defaults, ...env })) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(file) as { handler: Handler }).handler;
-  } finally {
-    process.env = saved;
-  }
+  return loadBundledHandler<Handler>(bundleLambda({ entry: 'lambdas/legacy-usage/index.ts' }).code, { ...defaults, ...env });
 }
 
 function page(results: Array<[id: string, values: number[]]>, nextToken?: string): GetMetricDataCommandOutput {
@@ -91,7 +70,6 @@ afterEach(() => {
 
 afterAll(() => {
   cloudwatch.restore();
-  for (const file of written) fs.rmSync(file, { force: true });
 });
 
 describe('legacy usage check (bundled)', () => {

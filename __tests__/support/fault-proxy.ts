@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from './loopback';
 
 /** What the proxy does with one request: fail it, delay it, or pass it on. */
 export type Fault = { kind: 'status'; status: number; headers?: Record<string, string> } | { kind: 'hang' } | { kind: 'pass' };
@@ -37,13 +37,11 @@ export class FaultProxy {
       forward.on('error', () => response.writeHead(502).end());
       request.pipe(forward);
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server!.address() as AddressInfo).port;
+    this.port = await listenOnLoopback(this.server);
     return this;
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 }

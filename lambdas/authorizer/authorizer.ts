@@ -39,10 +39,12 @@ export interface DualTokenAuthorizerProps {
 export class DualTokenAuthorizer {
   private readonly cache: DecisionCache<Principal>;
   private readonly now: () => number;
+  private readonly legacyKeysAccepted: boolean;
 
   constructor(private readonly props: DualTokenAuthorizerProps) {
     this.now = props.now ?? Date.now;
     this.cache = new DecisionCache(props.decisionCacheSize, this.now);
+    this.legacyKeysAccepted = Object.keys(props.policy.legacyCallers).length > 0;
   }
 
   /** Loads the JWKS and the deny-list ahead of the first request. Never throws. */
@@ -88,7 +90,7 @@ export class DualTokenAuthorizer {
   }
 
   private acceptsLegacyKey(authorizationHeader: string | undefined, apiKey: string | undefined): boolean {
-    return (authorizationHeader === undefined || authorizationHeader === '') && apiKey !== undefined && Object.keys(this.props.policy.legacyCallers).length > 0;
+    return this.legacyKeysAccepted && apiKey !== undefined && (authorizationHeader === undefined || authorizationHeader === '');
   }
 
   /** The first scope of the token that grants the route's permission (for scope-usage metrics). */
