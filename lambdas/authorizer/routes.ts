@@ -1,4 +1,4 @@
-import { rolesAllow, type HttpMethod, type Permission, type Role, type Route } from '../../lib/permission-model';
+import { rolesAllow, type Role, type Route } from '../../lib/permission-model';
 
 /** A route of the table, compiled once at start-up. */
 export interface CompiledRoute extends Route {
@@ -101,9 +101,3 @@ function matchSegments(route: readonly string[], parts: readonly string[]): numb
   return route.length === parts.length ? literals : -1;
 }
 
-/** Whether `roles` may call `route`. */
-export function mayCall(roles: readonly Role[], route: { readonly permission: Permission }): boolean {
-  return rolesAllow(roles, route.permission);
-}
-
-export type { HttpMethod };

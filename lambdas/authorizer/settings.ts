@@ -11,7 +11,6 @@ export interface AuthorizerSettings {
   readonly revocation: { readonly parameterName?: string; readonly file?: string; readonly refreshSeconds: number; readonly maxStaleSeconds: number };
   readonly decisionCacheSize: number;
   readonly jwksTimeoutMs: number;
-  readonly environment: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -72,6 +71,5 @@ export function readSettings(env: Env = process.env): AuthorizerSettings {
     revocation: { parameterName, file, refreshSeconds, maxStaleSeconds },
     decisionCacheSize: positiveInteger(env, 'DECISION_CACHE_SIZE', 10_000),
     jwksTimeoutMs: positiveInteger(env, 'JWKS_TIMEOUT_MS', 1_500),
-    environment: env.ENVIRONMENT || 'unknown',
   };
 }
