@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { headerOf } from '../lambdas/authorizer/handler';
 import { RouteTable, type CompiledRoute } from '../lambdas/authorizer/routes';
 import type { Route } from '../lib/permission-model';
 import { policyAllows } from './iam-policy';
@@ -140,9 +141,4 @@ function matchParams(route: readonly string[], parts: readonly string[]): string
     else if (segment.startsWith('{')) values.push(decodeURIComponent(parts[i]));
   });
   return values;
-}
-
-function headerOf(headers: Record<string, string | undefined>, name: string): string | undefined {
-  for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return headers[key];
-  return undefined;
 }

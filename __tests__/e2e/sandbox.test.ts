@@ -9,20 +9,13 @@ import * as path from 'node:path';
 import { rolesAllow, STANDARD_SCOPE_ROLES } from '../../lib/permission-model';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { TokenClient, TokenEndpointError } from '../../token-client';
+import { environments } from '../../config/environments';
 import { environment } from '../fixtures';
 import { captureOutput } from '../support/authorizer-bundle';
 import { FaultProxy } from '../support/fault-proxy';
 
 const config = environment({
-  routes: [
-    { method: 'GET', path: '/whoami', permission: 'read' },
-    { method: 'GET', path: '/orders', permission: 'read' },
-    { method: 'GET', path: '/orders/{id}', permission: 'read' },
-    { method: 'POST', path: '/orders', permission: 'write' },
-    { method: 'PUT', path: '/orders/{id}', permission: 'write' },
-    { method: 'DELETE', path: '/orders/{id}', permission: 'delete' },
-    { method: 'POST', path: '/orders/{id}/fulfil', permission: 'execute' },
-  ],
+  routes: environments.dev.routes,
   m2mClients: [
     { name: 'reporting', scopes: ['read'] },
     { name: 'partner-backend', scopes: ['read', 'write'] },

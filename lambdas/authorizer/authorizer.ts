@@ -78,11 +78,10 @@ export class DualTokenAuthorizer {
       else ({ principal, cached } = await this.verifiedPrincipal(authorizationHeader));
       DenyList.check(await this.props.denyList.current(), principal.clientId, principal.jti);
       if (!route) return denied(new AuthorizationDenied('unknown_route'), principal, cached);
-      const grantedBy = this.grantingScope(principal, route);
       if (!principal.roles.some((role) => ROLE_PERMISSIONS[role].includes(route.permission))) {
         return denied(new AuthorizationDenied('insufficient_scope', `${route.key} needs ${route.permission}`), principal, cached);
       }
-      return { allowed: true, reason: 'allowed', status: 200, principal, grantedBy, cached };
+      return { allowed: true, reason: 'allowed', status: 200, principal, grantedBy: this.grantingScope(principal, route), cached };
     } catch (error) {
       const denial = error instanceof AuthorizationDenied ? error : new AuthorizationDenied('internal_error', errorName(error), { cause: error });
       return denied(denial, principal, cached);

@@ -134,7 +134,7 @@ function targetOf(event: AuthorizerEvent, routes: RouteTable | undefined): Targe
 }
 
 /** A header by its lower-case name, whatever case the request used. */
-function headerOf(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
+export function headerOf(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
   if (!headers) return undefined;
   if (headers[name] !== undefined) return headers[name];
   for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return headers[key];
