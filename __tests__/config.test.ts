@@ -1,17 +1,36 @@
-import { ConfigValidationError, loadEnvironments, validateEnvironments } from '../lib/config/load';
+import { ConfigValidationError, configWarnings, loadEnvironments, STATE_OVERRIDE_VARIABLES, validateEnvironments } from '../lib/config/load';
 import type { EnvironmentConfigInput } from '../lib/config/schema';
 import { environmentInput } from './fixtures';
 
-/** The single problem line for an environment built from `overrides`, or fails the test. */
-function problemsOf(overrides: Partial<EnvironmentConfigInput>, name = 'dev'): string[] {
+type Overrides = Partial<EnvironmentConfigInput>;
+
+/** The problem lines for an environment built from `overrides`, or fails the test. */
+function problemsOf(overrides: Overrides, name = 'dev'): string[] {
+  return problemsOfAll({ [name]: environmentInput(overrides) });
+}
+
+/** The problem lines for a whole set of environments, or fails the test. */
+function problemsOfAll(environments: Record<string, unknown>, env: Record<string, string> = {}): string[] {
   try {
-    validateEnvironments({ [name]: environmentInput(overrides) }, {});
+    validateEnvironments(environments, env);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigValidationError);
     return [...(error as ConfigValidationError).problems];
   }
   throw new Error('expected the configuration to be rejected');
 }
+
+/**
+ * Environments that can be deployed side by side (each its own domain prefix and account),
+ * `overrides[name]` applied on top.
+ */
+function sideBySide(names: string[], overrides: Record<string, Overrides> = {}): Record<string, EnvironmentConfigInput> {
+  return Object.fromEntries(
+    names.map((name, i) => [name, environmentInput({ domain: { prefix: `test-m2m-auth-${name}` }, account: String(i + 1).repeat(12), ...overrides[name] })]),
+  );
+}
+
+const ANY_ROUTE = { path: '/orders', permission: 'read' } as const;
 
 describe('environment config', () => {
   test('default setup applies the documented defaults', () => {
@@ -20,27 +39,32 @@ describe('environment config', () => {
     expect(dev.userPool).toEqual({ deletionProtection: true, mfa: 'optional' });
     expect(dev.m2mClients[0]).toMatchObject({ accessTokenValidityMinutes: 60, allowAccessTokenValidityOverOneHour: false });
     expect(dev.m2mClients[1].accessTokenValidityMinutes).toBe(30);
-    expect(dev.stateBackend).toEqual({ type: 's3', bucket: 'test-state-bucket', region: 'eu-west-1', keyPrefix: 'm2m-auth' });
+    expect(dev.stateBackend).toEqual({ type: 's3', bucket: 'test-state-bucket', region: 'eu-west-1', keyPrefix: 'm2m-auth', kmsKeyId: 'alias/test-state-bucket-state' });
     expect(dev.tags).toEqual({});
     expect(dev.authorizer).toEqual({ memoryMb: 256, revocationRefreshSeconds: 60, revocationMaxStaleSeconds: 300, decisionCacheSize: 10_000 });
     expect(dev.logRetentionDays).toBe(90);
+    expect(dev.secretRecoveryWindowDays).toBe(30);
+    expect(dev.gateway.manageAccountLoggingRole).toBe(true);
+    expect(dev.monitoring).toMatchObject({ authorizerFaults: 1, authorizerThrottles: 1 });
+    expect(dev.monitoring).not.toHaveProperty('authorizerErrors');
   });
 
-  test('the shipped config/environments.ts is valid and declares dev, staging and prod', () => {
-    const names = loadEnvironments({}).map((env) => env.name);
-    expect(names).toEqual(['dev', 'staging', 'prod']);
+  test('the shipped config/environments.ts is valid and declares dev, staging and prod, each in its own account', () => {
+    const environments = loadEnvironments({});
+    expect(environments.map((env) => [env.name, env.account])).toEqual([
+      ['dev', '111111111111'],
+      ['staging', '222222222222'],
+      ['prod', '333333333333'],
+    ]);
+    expect(configWarnings(environments)).toEqual([]);
   });
 
   test('every problem of every environment is reported at once', () => {
-    const bad = environmentInput({ namePrefix: 'Bad Prefix', domain: { prefix: 'my-cognito' } });
-    try {
-      validateEnvironments({ dev: bad, prod: bad }, {});
-      throw new Error('not rejected');
-    } catch (error) {
-      const { problems } = error as ConfigValidationError;
-      expect(problems).toHaveLength(4);
-      expect(problems.filter((p) => p.startsWith('prod: '))).toHaveLength(2);
-    }
+    const problems = problemsOfAll({ dev: environmentInput({ namePrefix: 'Bad Prefix' }), prod: environmentInput({ domain: { prefix: 'my-cognito' } }) });
+    expect(problems).toEqual([
+      'dev: namePrefix: must be kebab-case, at most 20 characters; received "Bad Prefix"',
+      'prod: domain.prefix: must not contain "aws", "amazon" or "cognito" (Cognito reserves them); choose another prefix; received "my-cognito"',
+    ]);
   });
 
   describe('fails when', () => {
@@ -135,7 +159,7 @@ describe('environment config', () => {
     test('a route names an unknown permission', () => {
       const routes = [{ method: 'GET', path: '/orders', permission: 'superuser' }] as unknown as EnvironmentConfigInput['routes'];
       expect(problemsOf({ routes })).toEqual([
-        'dev: routes[0].permission: Invalid option: expected one of "read"|"write"|"delete"|"execute"|"admin"; received "superuser"',
+        'dev: routes[0].permission: must be one of read, write, delete, execute, admin; received "superuser"',
       ]);
     });
 
@@ -157,13 +181,13 @@ describe('environment config', () => {
     });
 
     test('a field is misspelt', () => {
-      expect(problemsOf({ m2mClient: [] } as unknown as Partial<EnvironmentConfigInput>)).toEqual([
+      expect(problemsOf({ m2mClient: [] } as unknown as Overrides)).toEqual([
         'dev: (environment): unknown field "m2mClient": remove or fix the spelling (see README "Configuration reference")',
       ]);
     });
 
     test('a required field is missing', () => {
-      expect(problemsOf({ region: undefined as unknown as string })).toEqual(['dev: region: Invalid input: expected string, received undefined; received nothing']);
+      expect(problemsOf({ region: undefined as unknown as string })).toEqual(['dev: region: is required; received nothing']);
     });
 
     test('the state bucket name is invalid', () => {
@@ -184,7 +208,7 @@ describe('environment config', () => {
 
     test('a group maps to an unknown role', () => {
       const userClient = { callbackUrls: ['https://app.example.com/cb'], groupRoles: { ops: 'root' } } as unknown as EnvironmentConfigInput['userClient'];
-      expect(problemsOf({ userClient })[0]).toMatch(/^dev: userClient\.groupRoles\.ops: Invalid option: expected one of "reader"\|"writer"\|"deleter"\|"executor"\|"admin"; received "root"$/);
+      expect(problemsOf({ userClient })).toEqual(['dev: userClient.groupRoles.ops: must be one of reader, writer, deleter, executor, admin; received "root"']);
     });
 
     test('the deny-list may go stale for less than its refresh interval', () => {
@@ -216,7 +240,7 @@ describe('environment config', () => {
 
   describe('state backend overrides from the environment', () => {
     test('switch an environment to Terraform Cloud with one workspace per environment', () => {
-      const envs = validateEnvironments({ dev: environmentInput(), prod: environmentInput() }, { M2M_AUTH_STATE_BACKEND: 'cloud', M2M_AUTH_TFC_ORGANIZATION: 'acme' });
+      const envs = validateEnvironments(sideBySide(['dev', 'prod']), { M2M_AUTH_STATE_BACKEND: 'cloud', M2M_AUTH_TFC_ORGANIZATION: 'acme' });
       expect(envs.map((e) => e.stateBackend)).toEqual([
         { type: 'cloud', organization: 'acme', workspace: 'm2m-auth-dev', hostname: 'app.terraform.io' },
         { type: 'cloud', organization: 'acme', workspace: 'm2m-auth-prod', hostname: 'app.terraform.io' },
@@ -225,13 +249,247 @@ describe('environment config', () => {
 
     test('replace the bucket and add a lock table', () => {
       const [dev] = validateEnvironments({ dev: environmentInput() }, { M2M_AUTH_STATE_BUCKET: 'ci-state', M2M_AUTH_STATE_LOCK_TABLE: 'ci-locks' });
-      expect(dev.stateBackend).toEqual({ type: 's3', bucket: 'ci-state', region: 'eu-west-1', keyPrefix: 'm2m-auth', lockTable: 'ci-locks' });
+      expect(dev.stateBackend).toEqual({ type: 's3', bucket: 'ci-state', region: 'eu-west-1', keyPrefix: 'm2m-auth', lockTable: 'ci-locks', kmsKeyId: 'alias/ci-state-state' });
     });
 
     test('fails when the override leaves the backend incomplete', () => {
       expect(() => validateEnvironments({ dev: environmentInput() }, { M2M_AUTH_STATE_BACKEND: 'cloud' })).toThrow(
-        'dev: stateBackend.organization: Invalid input: expected string, received undefined; received nothing',
+        'dev: stateBackend.organization: is required; received nothing',
       );
     });
+  });
+});
+
+describe('plain rule wording', () => {
+  // GIVEN one field zod checks without a message of our own; THEN the rule reads as plain words
+  test.each<[string, Overrides, string]>([
+    ['an unknown enum value', { routes: [{ ...ANY_ROUTE, method: 'FETCH' as 'GET' }] }, 'routes[0].method: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS; received "FETCH"'],
+    ['a number for a string', { namePrefix: 5 as unknown as string }, 'namePrefix: must be a string; received 5'],
+    ['a string for a boolean', { userPool: { deletionProtection: 'yes' as unknown as boolean } }, 'userPool.deletionProtection: must be true or false; received "yes"'],
+    ['a missing nested field', { resourceServer: { identifier: 'api', scopes: [{ name: 'read', description: 'Read' }] } as EnvironmentConfigInput['resourceServer'] }, 'resourceServer.name: is required; received nothing'],
+    ['a missing object', { stateBackend: undefined as unknown as EnvironmentConfigInput['stateBackend'] }, 'stateBackend: is required; received nothing'],
+    ['a number below its minimum', { authorizer: { memoryMb: 100 } }, 'authorizer.memoryMb: must be at least 128; received 100'],
+    ['a number above its maximum', { authorizer: { memoryMb: 20_000 } }, 'authorizer.memoryMb: must be at most 10240; received 20000'],
+    ['a fraction for a whole number', { authorizer: { memoryMb: 256.5 } }, 'authorizer.memoryMb: must be a whole number; received 256.5'],
+    ['zero for a positive number', { gateway: { throttling: { rateLimit: 0 } } }, 'gateway.throttling.rateLimit: must be greater than 0; received 0'],
+    ['an infinite number', { logRetentionDays: Infinity }, 'logRetentionDays: must be a finite number; received Infinity'],
+    ['an empty string', { resourceServer: { ...environmentInput().resourceServer, name: '' } }, 'resourceServer.name: must not be empty; received ""'],
+    ['a string for an array', { routes: 'GET /orders' as unknown as EnvironmentConfigInput['routes'] }, 'routes: must be an array; received "GET /orders"'],
+    ['a URL that is not one', { userClient: { callbackUrls: ['not a url'] } }, 'userClient.callbackUrls[0]: must be a URL such as https://example.com/path; received "not a url"'],
+    ['an empty tag key', { tags: { '': 'x' } }, 'tags[""]: invalid key: must not be empty; received ""'],
+  ])('%s', (_what, overrides, problem) => {
+    expect(problemsOf(overrides)).toEqual([`dev: ${problem}`]);
+  });
+
+  test('a message the schema sets is kept as written', () => {
+    expect(problemsOf({ userClient: { callbackUrls: ['https://app.example.com/cb'], groupRoles: { 'api readers': 'reader' } } })).toEqual([
+      'dev: userClient.groupRoles["api readers"]: invalid key: Cognito group names are 1-128 characters without spaces; received "api readers"',
+    ]);
+    expect(problemsOf({ m2mClients: [{ name: 'reporting', scopes: [] }] })).toEqual(['dev: m2mClients[0].scopes: a client needs at least one scope; received []']);
+  });
+});
+
+describe('problems shared by several environments', () => {
+  test('one shared array with one bad entry is one line naming every environment', () => {
+    // GIVEN three environments that share one route table, as config/environments.ts does
+    const routes = [{ method: 'DELETE', path: '/orders/{id}', permission: 'read' }] as const;
+    const environments = sideBySide(['dev', 'staging', 'prod'], { dev: { routes: [...routes] }, staging: { routes: [...routes] }, prod: { routes: [...routes] } });
+    // THEN
+    expect(problemsOfAll(environments)).toEqual([
+      'dev, staging, prod: routes[0].method: a "read" route may only use GET, HEAD, OPTIONS; use permission "execute" for a business transaction; received "DELETE"',
+    ]);
+  });
+
+  test('the same rule with different received values stays two lines', () => {
+    const environments = sideBySide(['dev', 'staging', 'prod'], { dev: { namePrefix: 'Dev' }, staging: { namePrefix: 'Dev' }, prod: { namePrefix: 'Prod' } });
+    const problems = problemsOfAll(environments);
+    expect(problems).toEqual([
+      'dev, staging: namePrefix: must be kebab-case, at most 20 characters; received "Dev"',
+      'prod: namePrefix: must be kebab-case, at most 20 characters; received "Prod"',
+    ]);
+  });
+
+  test('the error counts merged lines', () => {
+    const bad = environmentInput({ namePrefix: 'Bad Prefix', domain: { prefix: 'my-cognito' } });
+    expect(() => validateEnvironments({ dev: bad, prod: bad }, {})).toThrow(/^Invalid m2m-auth configuration \(2 problems\):\n {2}- dev, prod: namePrefix: .*\n {2}- dev, prod: domain\.prefix: /);
+  });
+});
+
+describe('Cognito domains across environments', () => {
+  test('distinct prefixes, or one prefix in two regions, can live side by side', () => {
+    const environments = sideBySide(['dev', 'prod'], { dev: { domain: { prefix: 'shared-m2m' } }, prod: { domain: { prefix: 'shared-m2m' }, region: 'us-east-1' } });
+    expect(validateEnvironments(environments, {}).map((env) => env.name)).toEqual(['dev', 'prod']);
+  });
+
+  describe('fails when', () => {
+    test('two environments in one region take the same prefix', () => {
+      const environments = sideBySide(['dev', 'staging', 'prod'], { staging: { domain: { prefix: 'example-m2m-auth' } }, prod: { domain: { prefix: 'example-m2m-auth' } } });
+      expect(problemsOfAll(environments)).toEqual([
+        'staging: domain.prefix: "example-m2m-auth" is also the prefix of prod in eu-west-1; Cognito domains are unique per region: give each environment its own; received "example-m2m-auth"',
+      ]);
+    });
+
+    test('three environments take the same prefix', () => {
+      const domain = { prefix: 'example-m2m-auth' };
+      expect(problemsOfAll(sideBySide(['dev', 'staging', 'prod'], { dev: { domain }, staging: { domain }, prod: { domain } }))).toEqual([
+        'dev: domain.prefix: "example-m2m-auth" is also the prefix of staging, prod in eu-west-1; Cognito domains are unique per region: give each environment its own; received "example-m2m-auth"',
+      ]);
+    });
+
+    test('two environments take the same custom domain, even in different regions', () => {
+      const customDomain = { domainName: 'auth.example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-123456789012' };
+      const environments = sideBySide(['staging', 'prod'], {
+        staging: { domain: { prefix: 'example-staging', customDomain } },
+        prod: { domain: { prefix: 'example-prod', customDomain }, region: 'us-east-1' },
+      });
+      expect(problemsOfAll(environments)).toEqual([
+        'staging: domain.customDomain.domainName: "auth.example.com" is also the custom domain of prod; a custom domain serves one user pool: give each environment its own; received "auth.example.com"',
+      ]);
+    });
+  });
+});
+
+describe('secretRecoveryWindowDays', () => {
+  test('defaults to 30 days with deletion protection and to 0 (delete at once) without', () => {
+    const envs = validateEnvironments(sideBySide(['dev', 'prod'], { dev: { userPool: { deletionProtection: false } }, prod: { userPool: { deletionProtection: true } } }), {});
+    expect(envs.map((env) => [env.name, env.secretRecoveryWindowDays])).toEqual([
+      ['dev', 0],
+      ['prod', 30],
+    ]);
+  });
+
+  test.each([[0], [7], [30]])('an explicit %d is kept whatever the deletion protection', (days) => {
+    const [env] = validateEnvironments({ dev: environmentInput({ secretRecoveryWindowDays: days, userPool: { deletionProtection: days === 0 } }) }, {});
+    expect(env.secretRecoveryWindowDays).toBe(days);
+  });
+
+  test.each([[1], [6], [31], [7.5], [-1]])('fails when it is %d', (days) => {
+    expect(problemsOf({ secretRecoveryWindowDays: days })).toEqual([
+      `dev: secretRecoveryWindowDays: must be 0 (delete at once) or 7..30 days (the recovery windows Secrets Manager allows); received ${days}`,
+    ]);
+  });
+});
+
+describe('monitoring.authorizerFaults', () => {
+  test('is kept as configured', () => {
+    const [env] = validateEnvironments({ dev: environmentInput({ monitoring: { authorizerFaults: 5 } }) }, {});
+    expect(env.monitoring.authorizerFaults).toBe(5);
+  });
+
+  test('fails when it is below 1', () => {
+    expect(problemsOf({ monitoring: { authorizerFaults: 0 } })).toEqual(['dev: monitoring.authorizerFaults: must be at least 1; received 0']);
+  });
+
+  test('fails when the config still has authorizerErrors, with the new name', () => {
+    const monitoring = { authorizerErrors: 3 } as unknown as EnvironmentConfigInput['monitoring'];
+    expect(problemsOf({ monitoring })).toEqual([
+      'dev: monitoring.authorizerErrors: renamed to authorizerFaults (ordinary 401s no longer count as errors); rename the field',
+    ]);
+  });
+
+  test('fails when a renamed field sits next to a misspelt one, each with its own line', () => {
+    const monitoring = { authorizerErrors: 3, authoriserThrottles: 1 } as unknown as EnvironmentConfigInput['monitoring'];
+    expect(problemsOf({ monitoring })).toEqual([
+      'dev: monitoring: unknown field "authoriserThrottles": remove or fix the spelling (see README "Configuration reference")',
+      'dev: monitoring.authorizerErrors: renamed to authorizerFaults (ordinary 401s no longer count as errors); rename the field',
+    ]);
+  });
+});
+
+describe('gateway.manageAccountLoggingRole across environments', () => {
+  test.each<[string, Record<string, Overrides>]>([
+    ['different accounts', {}],
+    ['one region each', { dev: { account: undefined, region: 'eu-west-1' }, prod: { account: undefined, region: 'us-east-1' } }],
+    ['only one owns the role', { dev: { account: undefined, gateway: { manageAccountLoggingRole: false } }, prod: { account: undefined } }],
+    ['HTTP APIs, which need no account role', { dev: { account: undefined, gateway: { type: 'http' } }, prod: { account: undefined, gateway: { type: 'http' } } }],
+  ])('environments can live side by side with %s', (_what, overrides) => {
+    expect(validateEnvironments(sideBySide(['dev', 'prod'], overrides), {})).toHaveLength(2);
+  });
+
+  describe('fails when', () => {
+    test('two REST environments in one region have no account set', () => {
+      const environments = sideBySide(['dev', 'staging', 'prod'], { dev: { account: undefined }, staging: { account: undefined } });
+      expect(problemsOfAll(environments)).toEqual([
+        'dev, staging: gateway.manageAccountLoggingRole: both would own the account-wide API Gateway logging role in eu-west-1 (same account, or account not set); set it to false in all but one (the longest-lived environment), or set account to show they are different accounts',
+      ]);
+    });
+
+    test('three environments share one account', () => {
+      const account = '123456789012';
+      const environments = sideBySide(['dev', 'staging', 'prod'], { dev: { account }, staging: { account }, prod: { account } });
+      expect(problemsOfAll(environments)).toEqual([
+        'dev, staging, prod: gateway.manageAccountLoggingRole: all 3 would own the account-wide API Gateway logging role in eu-west-1 of account 123456789012; set it to false in all but one (the longest-lived environment)',
+      ]);
+    });
+  });
+});
+
+describe('stateBackend.kmsKeyId', () => {
+  test('defaults to the alias the state-bootstrap stack creates for the bucket, without dots', () => {
+    const [env] = validateEnvironments({ dev: environmentInput({ stateBackend: { type: 's3', bucket: 'acme.tf-state', region: 'eu-west-1' } }) }, {});
+    expect(env.stateBackend).toMatchObject({ kmsKeyId: 'alias/acme-tf-state-state' });
+  });
+
+  test.each([
+    ['a key ARN', 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+    ['a multi-Region key ARN', 'arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab'],
+    ['an alias ARN', 'arn:aws:kms:eu-west-1:123456789012:alias/tf-state'],
+    ['an alias name', 'alias/platform/tf_state-key'],
+    ['a GovCloud key ARN', 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+  ])('accepts %s', (_what, kmsKeyId) => {
+    const [env] = validateEnvironments({ dev: environmentInput({ stateBackend: { type: 's3', bucket: 'test-state-bucket', region: 'eu-west-1', kmsKeyId } }) }, {});
+    expect(env.stateBackend).toMatchObject({ kmsKeyId });
+  });
+
+  test.each([
+    ['a bare key id', '1234abcd-12ab-34cd-56ef-1234567890ab'],
+    ['an alias with a dot', 'alias/acme.tf-state'],
+    ['an ARN of another service', 'arn:aws:s3:::tf-state'],
+    ['a key ARN without a key id', 'arn:aws:kms:eu-west-1:123456789012:key/'],
+  ])('fails when it is %s', (_what, kmsKeyId) => {
+    expect(problemsOf({ stateBackend: { type: 's3', bucket: 'test-state-bucket', region: 'eu-west-1', kmsKeyId } })).toEqual([
+      `dev: stateBackend.kmsKeyId: must be a KMS key ARN, an alias ARN or an alias name such as alias/my-state-key (in the bucket's region); received "${kmsKeyId}"`,
+    ]);
+  });
+
+  test('M2M_AUTH_STATE_KMS_KEY_ID overrides it, validated like the config', () => {
+    expect(STATE_OVERRIDE_VARIABLES).toHaveProperty('M2M_AUTH_STATE_KMS_KEY_ID');
+    const [dev] = validateEnvironments({ dev: environmentInput() }, { M2M_AUTH_STATE_KMS_KEY_ID: 'alias/ci-state' });
+    expect(dev.stateBackend).toMatchObject({ kmsKeyId: 'alias/ci-state' });
+    expect(problemsOfAll({ dev: environmentInput() }, { M2M_AUTH_STATE_KMS_KEY_ID: 'ci-state' })[0]).toMatch(/^dev: stateBackend\.kmsKeyId: must be a KMS key ARN.*received "ci-state"$/);
+  });
+
+  test('fails when a Terraform Cloud backend names one', () => {
+    const stateBackend = { type: 'cloud', organization: 'acme', workspace: 'm2m-auth-dev', kmsKeyId: 'alias/x' } as unknown as EnvironmentConfigInput['stateBackend'];
+    expect(problemsOf({ stateBackend })).toEqual(['dev: stateBackend: unknown field "kmsKeyId": remove or fix the spelling (see README "Configuration reference")']);
+  });
+});
+
+describe('configWarnings', () => {
+  const lockTable = (table: string): Overrides => ({ stateBackend: { type: 's3', bucket: 'test-state-bucket', region: 'eu-west-1', lockTable: table } });
+  const deprecated =
+    'stateBackend.lockTable: deprecated: Terraform 1.11 deprecates DynamoDB state locking; S3-native locking (use_lockfile) is already on. Remove lockTable once no one runs Terraform < 1.10 against this state';
+
+  test('none without a lock table', () => {
+    expect(configWarnings(validateEnvironments(sideBySide(['dev', 'prod']), {}))).toEqual([]);
+  });
+
+  test('a lock table is deprecated: one line per table, naming every environment that uses it', () => {
+    const environments = validateEnvironments(
+      sideBySide(['dev', 'staging', 'prod', 'sandbox'], {
+        dev: lockTable('tf-locks'),
+        staging: lockTable('tf-locks'),
+        prod: lockTable('prod-locks'),
+        sandbox: { stateBackend: { type: 'cloud', organization: 'acme', workspace: 'sandbox' } },
+      }),
+      {},
+    );
+    expect(configWarnings(environments)).toEqual([`dev, staging: ${deprecated}; received "tf-locks"`, `prod: ${deprecated}; received "prod-locks"`]);
+  });
+
+  test('the lock table set through M2M_AUTH_STATE_LOCK_TABLE still works and is warned about too', () => {
+    const [dev] = validateEnvironments({ dev: environmentInput() }, { M2M_AUTH_STATE_LOCK_TABLE: 'ci-locks' });
+    expect(dev.stateBackend).toMatchObject({ lockTable: 'ci-locks' });
+    expect(configWarnings([dev])).toEqual([`dev: ${deprecated}; received "ci-locks"`]);
   });
 });

@@ -38,9 +38,13 @@ const groupRoles = { 'api-readers': 'reader', 'api-writers': 'writer', 'api-admi
 
 const stateBackend = { type: 's3', bucket: 'example-m2m-auth-tfstate', region: 'eu-west-1', keyPrefix: 'm2m-auth' } as const;
 
+// Placeholders: replace with your own account ids (Terraform then refuses to deploy an environment into the wrong account).
+const ACCOUNTS = { dev: '111111111111', staging: '222222222222', prod: '333333333333' } as const;
+
 export const environments: Record<string, EnvironmentConfigInput> = {
   dev: {
     region: 'eu-west-1',
+    account: ACCOUNTS.dev,
     namePrefix: 'm2m-auth',
     tags: { Owner: 'platform-team', CostCenter: 'platform' },
     resourceServer,
@@ -57,6 +61,7 @@ export const environments: Record<string, EnvironmentConfigInput> = {
   },
   staging: {
     region: 'eu-west-1',
+    account: ACCOUNTS.staging,
     namePrefix: 'm2m-auth',
     tags: { Owner: 'platform-team', CostCenter: 'platform' },
     resourceServer,
@@ -70,6 +75,7 @@ export const environments: Record<string, EnvironmentConfigInput> = {
   },
   prod: {
     region: 'eu-west-1',
+    account: ACCOUNTS.prod,
     namePrefix: 'm2m-auth',
     tags: { Owner: 'platform-team', CostCenter: 'platform' },
     resourceServer,

@@ -2,7 +2,8 @@
  * Loading and validating the environment configs: all of them, before anything is synthesized.
  */
 import * as path from 'node:path';
-import type { z } from 'zod';
+import { crossEnvironmentProblems } from './cross-environment';
+import { describeValue, formatIssue, mergeProblems, plainRule, type Problem } from './issues';
 import { ENVIRONMENT_NAME, environmentSchema, type EnvironmentConfig } from './schema';
 
 /** Stack names that environments may not take. */
@@ -11,7 +12,10 @@ export const RESERVED_STACK_NAMES = ['state-bootstrap'] as const;
 /** Default config module, relative to the project root. */
 export const DEFAULT_CONFIG_MODULE = 'config/environments';
 
-/** One or more environments are invalid; `problems` holds one line per broken rule. */
+/**
+ * One or more environments are invalid; `problems` holds one line per distinct problem, naming
+ * every environment that has it: `dev, prod: <field path>: <rule>; received <value>`.
+ */
 export class ConfigValidationError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`Invalid m2m-auth configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -27,7 +31,8 @@ export const STATE_OVERRIDE_VARIABLES = {
   M2M_AUTH_STATE_BACKEND: 'backend type: "s3" or "cloud"',
   M2M_AUTH_STATE_BUCKET: 's3: state bucket name',
   M2M_AUTH_STATE_REGION: 's3: state bucket region',
-  M2M_AUTH_STATE_LOCK_TABLE: 's3: optional DynamoDB lock table',
+  M2M_AUTH_STATE_LOCK_TABLE: 's3: optional DynamoDB lock table (deprecated)',
+  M2M_AUTH_STATE_KMS_KEY_ID: 's3: KMS key that encrypts the state (ARN, alias ARN or alias/<name>)',
   M2M_AUTH_TFC_ORGANIZATION: 'cloud: Terraform Cloud organization',
   M2M_AUTH_TFC_HOSTNAME: 'cloud: Terraform Cloud / Enterprise hostname',
   M2M_AUTH_TFC_WORKSPACE_PREFIX: 'cloud: workspace name is <prefix><environment>',
@@ -40,9 +45,12 @@ type Env = Readonly<Record<string, string | undefined>>;
  * Switching the type drops the fields of the other backend type.
  */
 export function applyStateBackendOverrides(name: string, input: Record<string, unknown>, env: Env): Record<string, unknown> {
-  const configured = (input.stateBackend ?? {}) as Record<string, unknown>;
-  const type = env.M2M_AUTH_STATE_BACKEND ?? configured.type;
-  const base: Record<string, unknown> = type === configured.type ? { ...configured } : { type };
+  const overrideType = env.M2M_AUTH_STATE_BACKEND || undefined;
+  const configured = isRecord(input.stateBackend) ? input.stateBackend : undefined;
+  // Nothing to override into and no type to switch to: leave it to the schema to report.
+  if (overrideType === undefined && configured === undefined) return input;
+  const type = overrideType ?? configured?.type;
+  const base: Record<string, unknown> = configured && type === configured.type ? { ...configured } : { type };
   const set = (key: string, value: string | undefined) => {
     if (value !== undefined && value !== '') base[key] = value;
   };
@@ -50,6 +58,7 @@ export function applyStateBackendOverrides(name: string, input: Record<string, u
     set('bucket', env.M2M_AUTH_STATE_BUCKET);
     set('region', env.M2M_AUTH_STATE_REGION);
     set('lockTable', env.M2M_AUTH_STATE_LOCK_TABLE);
+    set('kmsKeyId', env.M2M_AUTH_STATE_KMS_KEY_ID);
   } else if (type === 'cloud') {
     set('organization', env.M2M_AUTH_TFC_ORGANIZATION);
     set('hostname', env.M2M_AUTH_TFC_HOSTNAME);
@@ -59,34 +68,60 @@ export function applyStateBackendOverrides(name: string, input: Record<string, u
   return { ...input, stateBackend: base };
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /**
- * Validates every environment and returns them with defaults applied, or throws one
- * {@link ConfigValidationError} that lists every problem of every environment.
+ * Validates every environment, then the rules that span environments, and returns them with
+ * defaults applied, or throws one {@link ConfigValidationError} that lists every problem of every
+ * environment, each distinct problem once.
  *
  * @example
  * const [dev] = validateEnvironments({ dev: devConfig });
  */
 export function validateEnvironments(input: unknown, env: Env = process.env): EnvironmentConfig[] {
-  if (typeof input !== 'object' || input === null || Array.isArray(input) || Object.keys(input).length === 0) {
+  if (!isRecord(input) || Object.keys(input).length === 0) {
     throw new ConfigValidationError(['environments: must be an object with one entry per environment, e.g. { dev: {...}, prod: {...} }']);
   }
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const valid: EnvironmentConfig[] = [];
   for (const [name, raw] of Object.entries(input)) {
     if (!ENVIRONMENT_NAME.test(name) || (RESERVED_STACK_NAMES as readonly string[]).includes(name)) {
-      problems.push(`${name}: environment names become stack names: use 1-31 lowercase letters, digits and hyphens, not ${RESERVED_STACK_NAMES.join(', ')}`);
+      problems.push({ environments: [name], text: `environment names become stack names: use 1-31 lowercase letters, digits and hyphens, not ${RESERVED_STACK_NAMES.join(', ')}` });
       continue;
     }
-    const withOverrides = typeof raw === 'object' && raw !== null ? applyStateBackendOverrides(name, raw as Record<string, unknown>, env) : raw;
-    const result = environmentSchema.safeParse(withOverrides);
+    const withOverrides = isRecord(raw) ? applyStateBackendOverrides(name, raw, env) : raw;
+    const result = environmentSchema.safeParse(withOverrides, { error: plainRule });
     if (result.success) {
       valid.push({ ...result.data, name });
     } else {
-      problems.push(...result.error.issues.map((issue) => formatIssue(name, issue, withOverrides)));
+      for (const issue of result.error.issues) problems.push(...formatIssue(issue, withOverrides).map((text) => ({ environments: [name], text })));
     }
   }
-  if (problems.length > 0) throw new ConfigValidationError(problems);
+  problems.push(...crossEnvironmentProblems(valid));
+  if (problems.length > 0) throw new ConfigValidationError(mergeProblems(problems));
   return valid;
+}
+
+/**
+ * Things that are valid but should change, one line per distinct setting, merged across
+ * environments like problems. Pure: the caller decides where to print them.
+ *
+ * @example
+ * for (const warning of configWarnings(environments)) console.warn(`warning: ${warning}`);
+ */
+export function configWarnings(configs: readonly EnvironmentConfig[]): string[] {
+  const warnings: Problem[] = [];
+  for (const config of configs) {
+    if (config.stateBackend.type === 's3' && config.stateBackend.lockTable !== undefined) {
+      warnings.push({
+        environments: [config.name],
+        text: `stateBackend.lockTable: deprecated: Terraform 1.11 deprecates DynamoDB state locking; S3-native locking (use_lockfile) is already on. Remove lockTable once no one runs Terraform < 1.10 against this state; received ${describeValue(config.stateBackend.lockTable)}`,
+      });
+    }
+  }
+  return mergeProblems(warnings);
 }
 
 /**
@@ -106,35 +141,4 @@ export function loadEnvironments(env: Env = process.env, projectRoot = path.reso
     throw new ConfigValidationError([`config module ${modulePath}: must export "environments"`]);
   }
   return validateEnvironments(loaded.environments, env);
-}
-
-function formatIssue(environment: string, issue: z.core.$ZodIssue, input: unknown): string {
-  const fieldPath = formatPath(issue.path);
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove or fix the spelling (see README "Configuration reference")`;
-    return `${environment}: ${fieldPath || '(environment)'}: ${message}`;
-  }
-  const value = valueAt(input, issue.path);
-  const received = value === undefined ? 'nothing' : truncate(JSON.stringify(value));
-  return `${environment}: ${fieldPath || '(environment)'}: ${message}; received ${received}`;
-}
-
-function formatPath(segments: readonly PropertyKey[]): string {
-  return segments
-    .map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${String(segment)}`))
-    .join('');
-}
-
-function valueAt(input: unknown, segments: readonly PropertyKey[]): unknown {
-  let current: unknown = input;
-  for (const segment of segments) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[segment];
-  }
-  return current;
-}
-
-function truncate(text: string, max = 120): string {
-  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }

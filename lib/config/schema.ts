@@ -119,6 +119,11 @@ const authorizerSchema = z
   })
   .default({ memoryMb: 256, revocationRefreshSeconds: 60, revocationMaxStaleSeconds: 300, decisionCacheSize: 10_000 });
 
+/** A discriminated union's message for an unknown `type`; other issues (a missing object) keep the plain wording. */
+function typeMustBe(choices: string): z.core.$ZodErrorMap {
+  return (issue) => (issue.code === 'invalid_union' ? `type must be ${choices}` : undefined);
+}
+
 const backendSchema = z.discriminatedUnion(
   'type',
   [
@@ -134,7 +139,7 @@ const backendSchema = z.discriminatedUnion(
       url: z.url({ protocol: /^https$/, error: 'must be an https:// URL; the gateway proxies each route to <url><path>' }),
     }),
   ],
-  { error: 'type must be "sample", "lambda" or "http"' },
+  { error: typeMustBe('"sample", "lambda" or "http"') },
 );
 
 const gatewaySchema = z
@@ -145,17 +150,15 @@ const gatewaySchema = z
       .strictObject({ rateLimit: z.number().positive().max(10_000).default(100), burstLimit: z.number().int().min(1).max(5_000).default(200) })
       .default({ rateLimit: 100, burstLimit: 200 }),
     backend: backendSchema.default({ type: 'sample' }),
-    manageAccountLoggingRole: z.boolean().default(false),
+    // REST access logs need the account-wide CloudWatch role; owning it by default makes a first deploy in a fresh account work.
+    manageAccountLoggingRole: z.boolean().default(true),
   })
-  .default({ type: 'rest', resultCacheTtlSeconds: 300, throttling: { rateLimit: 100, burstLimit: 200 }, backend: { type: 'sample' }, manageAccountLoggingRole: false });
+  .default({ type: 'rest', resultCacheTtlSeconds: 300, throttling: { rateLimit: 100, burstLimit: 200 }, backend: { type: 'sample' }, manageAccountLoggingRole: true });
 
+// Faults only: the authorizer or what it depends on is broken, and every caller is refused. Ordinary
+// 401/403 reasons (bad_signature, expired, insufficient_scope, ...) are on the dashboard, and any of them
+// can be given a threshold here on purpose (a security team may want one on bad_signature).
 const DEFAULT_DENIAL_THRESHOLDS = {
-  bad_signature: 10,
-  unknown_kid: 10,
-  wrong_issuer: 10,
-  unknown_client: 20,
-  revoked: 1,
-  insufficient_scope: 50,
   jwks_unavailable: 1,
   revocation_unavailable: 1,
   misconfigured: 1,
@@ -164,13 +167,22 @@ const DEFAULT_DENIAL_THRESHOLDS = {
 
 const monitoringSchema = z
   .strictObject({
-    authorizerErrors: z.number().int().min(1).default(1),
+    // Faults only (timeouts, crashes, init failures): a 401 for a bad token is the authorizer working.
+    authorizerFaults: z.number().int().min(1).default(1),
     authorizerThrottles: z.number().int().min(1).default(1),
     authorizerP99Ms: z.number().int().min(10).max(30_000).default(1000),
     api5xxRatePercent: z.number().positive().max(100).default(1),
     denialThresholds: z.partialRecord(z.enum(DENY_REASONS), z.number().int().min(1)).default(DEFAULT_DENIAL_THRESHOLDS),
   })
-  .default({ authorizerErrors: 1, authorizerThrottles: 1, authorizerP99Ms: 1000, api5xxRatePercent: 1, denialThresholds: DEFAULT_DENIAL_THRESHOLDS });
+  .default({ authorizerFaults: 1, authorizerThrottles: 1, authorizerP99Ms: 1000, api5xxRatePercent: 1, denialThresholds: DEFAULT_DENIAL_THRESHOLDS });
+
+/**
+ * Fields that were renamed (dotted path, array indices as `[]`): an old name gets a message that
+ * names the new one instead of "unknown field".
+ */
+export const RENAMED_FIELDS: Readonly<Record<string, { readonly to: string; readonly why: string }>> = {
+  'monitoring.authorizerErrors': { to: 'authorizerFaults', why: 'ordinary 401s no longer count as errors' },
+};
 
 const legacyApiKeysSchema = z
   .strictObject({
@@ -197,15 +209,43 @@ const routeSchema = z.strictObject({
   permission: z.enum(PERMISSIONS),
 });
 
-const s3BackendSchema = z.strictObject({
-  type: z.literal('s3'),
-  bucket: z.string().regex(/^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-    error: 'must be a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)',
-  }),
-  region: z.string().regex(AWS_REGION, { error: 'must be an AWS region such as eu-west-1' }),
-  keyPrefix: z.string().regex(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/).default('m2m-auth'),
-  lockTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/).optional(),
-});
+/**
+ * The KMS key that encrypts an S3 state bucket unless `stateBackend.kmsKeyId` names another:
+ * `alias/<bucket>-state`, dots turned into hyphens (KMS alias names have no dots). The
+ * state-bootstrap stack creates a customer-managed key under this alias for each bucket.
+ *
+ * @example
+ * defaultStateKeyAlias('acme.tfstate'); // 'alias/acme-tfstate-state'
+ */
+export function defaultStateKeyAlias(bucket: string): string {
+  return `alias/${bucket.replace(/\./g, '-')}-state`;
+}
+
+// Forms the S3 backend and S3 accept: key ARN (single- or multi-Region), alias ARN, alias name.
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/([0-9a-f-]{36}|mrk-[0-9a-f]{32})|alias\/[A-Za-z0-9/_-]+)$/;
+const KMS_ALIAS_NAME = /^alias\/[A-Za-z0-9/_-]+$/;
+
+const s3BackendSchema = z
+  .strictObject({
+    type: z.literal('s3'),
+    bucket: z.string().regex(/^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+      error: 'must be a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)',
+    }),
+    region: z.string().regex(AWS_REGION, { error: 'must be an AWS region such as eu-west-1' }),
+    keyPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, { error: "must be S3 key segments joined by /, each of letters, digits and !_.*'()-" })
+      .default('m2m-auth'),
+    // Deprecated by Terraform 1.11 in favour of use_lockfile (always on); see configWarnings.
+    lockTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: 'must be a DynamoDB table name: 3-255 letters, digits, _, . and -' }).optional(),
+    kmsKeyId: z
+      .string()
+      .refine((id) => KMS_KEY_ARN.test(id) || KMS_ALIAS_NAME.test(id), {
+        error: 'must be a KMS key ARN, an alias ARN or an alias name such as alias/my-state-key (in the bucket\'s region)',
+      })
+      .optional(),
+  })
+  .transform((backend) => ({ ...backend, kmsKeyId: backend.kmsKeyId ?? defaultStateKeyAlias(backend.bucket) }));
 
 const cloudBackendSchema = z.strictObject({
   type: z.literal('cloud'),
@@ -215,7 +255,7 @@ const cloudBackendSchema = z.strictObject({
 });
 
 export const stateBackendSchema = z.discriminatedUnion('type', [s3BackendSchema, cloudBackendSchema], {
-  error: 'type must be "s3" or "cloud"',
+  error: typeMustBe('"s3" or "cloud"'),
 });
 
 export const environmentSchema = z
@@ -228,6 +268,13 @@ export const environmentSchema = z
     userPool: userPoolSchema,
     domain: domainSchema,
     m2mClients: z.array(m2mClientSchema).default([]),
+    // Days a deleted client secret can be restored; default set by the transform below.
+    secretRecoveryWindowDays: z
+      .number()
+      .refine((days) => days === 0 || (Number.isInteger(days) && days >= 7 && days <= 30), {
+        error: 'must be 0 (delete at once) or 7..30 days (the recovery windows Secrets Manager allows)',
+      })
+      .optional(),
     userClient: userClientSchema.optional(),
     routes: z.array(routeSchema).min(1, { error: 'declare at least one route' }),
     stateBackend: stateBackendSchema,
@@ -313,7 +360,12 @@ export const environmentSchema = z
         issue(['routes', i, 'method'], `a "${route.permission}" route may only use ${methods.join(', ')}; use permission "execute" for a business transaction`);
       }
     });
-  });
+  })
+  .transform((env) => ({
+    ...env,
+    // A secret scheduled for deletion blocks a new one of the same name, so throw-away environments delete at once.
+    secretRecoveryWindowDays: env.secretRecoveryWindowDays ?? (env.userPool.deletionProtection ? 30 : 0),
+  }));
 
 /** What a config file declares for one environment (defaults not yet applied). */
 export type EnvironmentConfigInput = z.input<typeof environmentSchema>;
