@@ -22,8 +22,10 @@ import { httpApi, restRequest, restToken } from '../support/authorizer-harness';
 import { JwksServer } from '../support/jwks-server';
 
 const CLIENTS = { reporting: 'client0reporting0000000001', partner: 'client0partner000000000002', user: 'client0users00000000000003' };
+// reporting: read; partner-backend: read, write (the fixture's M2M clients). The user client is configured
+// for execute and admin, so only the token type can keep an ID token's scope claim from counting.
 const config = environment({
-  userClient: { callbackUrls: ['https://app.example.com/callback'], groupRoles: { 'api-admins': 'admin', readers: 'reader' } },
+  userClient: { callbackUrls: ['https://app.example.com/callback'], groupRoles: { 'api-admins': 'admin', readers: 'reader' }, scopes: ['execute', 'admin'] },
 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -90,6 +92,7 @@ describe('who gets in', () => {
       roles: 'reader',
     });
     expect(lastDecision()).toMatchObject({ decision: 'allow', reason: 'allowed', clientName: 'reporting', route: 'GET /orders', eventType: 'rest-token', grantedBy: 'api/read' });
+    expect(lastDecision()).not.toHaveProperty('ignoredScopes');
     const everything = JSON.stringify(stdout.lines()) + JSON.stringify(outcome);
     expect(everything).not.toContain(token);
     expect(everything).not.toContain(token.split('.')[2]);
@@ -111,6 +114,66 @@ describe('who gets in', () => {
 
   test('the Authorization scheme is case-insensitive (RFC 6750)', async () => {
     expect((await restToken(handler, `bearer ${m2mToken('reporting', ['api/read'])}`, 'GET', '/orders')).status).toBe(200);
+  });
+});
+
+describe('which scopes count', () => {
+  const idToken = (claims: Record<string, unknown>, groups: string[]) =>
+    signJwt(key, { ...userIdTokenClaims({ issuer: jwks.issuer, clientId: CLIENTS.user, username: 'cy', email: 'cy@example.com', groups }), ...claims });
+
+  test('an ID token with a scope claim gets roles from cognito:groups only', async () => {
+    const token = idToken({ scope: 'api/admin' }, ['readers']);
+    expect(await restToken(handler, `Bearer ${token}`, 'GET', '/orders')).toMatchObject({ status: 200, context: { tokenUse: 'id', scopes: '', roles: 'reader' } });
+    const outcome = await restToken(handler, `Bearer ${token}`, 'DELETE', '/orders/42');
+    expect(outcome.status).toBe(403);
+    expect(lastDecision()).toMatchObject({ reason: 'insufficient_scope', tokenUse: 'id', roles: ['reader'], scopes: [], ignoredScopes: ['api/admin'] });
+    expect((await httpApi(handler, `Bearer ${token}`, 'DELETE /orders/{id}')).status).toBe(403);
+  });
+
+  test('an ID token whose only claim to a role is a scope: 403 insufficient_scope, the policy allows nothing', async () => {
+    const outcome = await restToken(handler, `Bearer ${idToken({ scope: 'api/admin api/read' }, [])}`, 'GET', '/orders');
+    expect(outcome.status).toBe(403);
+    expect(outcome.policy!.Statement.map((s) => s.Effect)).toEqual(['Deny']);
+    expect(lastDecision()).toMatchObject({ reason: 'insufficient_scope', roles: [], scopes: [], ignoredScopes: ['api/admin', 'api/read'] });
+  });
+
+  test('an M2M token with a scope its client is not configured for: that scope grants nothing, and is logged', async () => {
+    const token = m2mToken('reporting', ['api/read', 'api/admin']);
+    const allowed = await restToken(handler, `Bearer ${token}`, 'GET', '/orders');
+    expect(allowed).toMatchObject({ status: 200, context: { clientName: 'reporting', scopes: 'api/read', roles: 'reader' } });
+    expect(lastDecision()).toMatchObject({ decision: 'allow', scopes: ['api/read'], roles: ['reader'], ignoredScopes: ['api/admin'], grantedBy: 'api/read' });
+    // The gateway caches this policy per token: it must reach no route that only the ignored scope grants.
+    const { methodArn, policyAllows } = await import('../support/iam');
+    expect(policyAllows(allowed.policy!, methodArn('DELETE', '/orders/42'))).toBe(false);
+    expect(policyAllows(allowed.policy!, methodArn('POST', '/orders'))).toBe(false);
+    expect((await restToken(handler, `Bearer ${token}`, 'DELETE', '/orders/42')).status).toBe(403);
+    expect(lastDecision()).toMatchObject({ reason: 'insufficient_scope', cached: true, ignoredScopes: ['api/admin'] });
+    expect((await httpApi(handler, `Bearer ${token}`, 'POST /orders')).status).toBe(403);
+  });
+
+  test('an M2M token whose only scope is not configured for its client: 403 insufficient_scope', async () => {
+    const outcome = await restToken(handler, `Bearer ${m2mToken('reporting', ['api/write'])}`, 'POST', '/orders');
+    expect(outcome.status).toBe(403);
+    expect(outcome.policy!.Statement.map((s) => s.Effect)).toEqual(['Deny']);
+    expect(lastDecision()).toMatchObject({ reason: 'insufficient_scope', clientName: 'reporting', roles: [], scopes: [], ignoredScopes: ['api/write'] });
+  });
+
+  test('each client is held to its own scopes: what one may use, another may not', async () => {
+    expect((await restToken(handler, `Bearer ${m2mToken('partner', ['api/write'])}`, 'POST', '/orders')).status).toBe(200);
+    expect((await restToken(handler, `Bearer ${m2mToken('reporting', ['api/write'])}`, 'POST', '/orders')).status).toBe(403);
+  });
+
+  test('a user access token: scopes the user client is not configured for are ignored', async () => {
+    const token = signJwt(key, userAccessTokenClaims({ issuer: jwks.issuer, clientId: CLIENTS.user, username: 'di', scopes: ['openid', 'api/delete', 'api/execute'] }));
+    expect((await restToken(handler, `Bearer ${token}`, 'POST', '/orders/7/fulfil')).status).toBe(200);
+    expect((await restToken(handler, `Bearer ${token}`, 'DELETE', '/orders/7')).status).toBe(403);
+    expect(lastDecision()).toMatchObject({ reason: 'insufficient_scope', roles: ['executor'], scopes: ['api/execute'], ignoredScopes: ['api/delete'] });
+  });
+
+  test('a client that M2M_CLIENTS names but the bundled policy does not: no scope counts', async () => {
+    const mismatched = loadAuthorizer(config, settings({ M2M_CLIENTS: `renamed-client=${CLIENTS.reporting}` }));
+    expect((await restToken(mismatched, `Bearer ${m2mToken('reporting', ['api/read'])}`, 'GET', '/orders')).status).toBe(403);
+    expect(lastDecision()).toMatchObject({ reason: 'insufficient_scope', clientName: 'renamed-client', roles: [], ignoredScopes: ['api/read'] });
   });
 });
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { unzipSync } from 'fflate';
-import { bundleAuthorizer } from '../../lib/authorizer-bundle';
+import { authorizerPolicyOf, bundleAuthorizer } from '../../lib/authorizer-bundle';
 import { environment, resourcesOf, synthEnvironment } from '../fixtures';
 
 describe('DualTokenAuthorizer (deployment)', () => {
@@ -30,6 +30,14 @@ describe('DualTokenAuthorizer (deployment)', () => {
     expect(code).toBe(bundle.code);
     expect(code).toContain('"/orders/{id}/fulfil"');
     expect(JSON.stringify(fn.environment)).not.toContain('/orders');
+  });
+
+  test("the bundle carries each client's configured scopes, so re-scoping a client redeploys the authorizer", () => {
+    expect(authorizerPolicyOf(config)).toMatchObject({ clientScopes: { reporting: ['read'], 'partner-backend': ['read', 'write'] }, userClientScopes: [] });
+    const withUsers = environment({ userClient: { callbackUrls: ['https://app.example.com/callback'], scopes: ['read'] } });
+    expect(authorizerPolicyOf(withUsers).userClientScopes).toEqual(['read']);
+    const rescoped = environment({ m2mClients: [{ name: 'reporting', scopes: ['read', 'admin'] }, config.m2mClients[1]] });
+    expect(bundleAuthorizer(rescoped).sourceCodeHash).not.toBe(bundleAuthorizer(config).sourceCodeHash);
   });
 
   test('the same source gives the same zip, byte for byte', () => {
@@ -68,7 +76,9 @@ describe('DualTokenAuthorizer (deployment)', () => {
       { sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['${aws_cloudwatch_log_group.authorizer_log_group.arn}:*'] },
       { sid: 'DenyList', actions: ['ssm:GetParameter'], resources: ['${aws_ssm_parameter.authorizer_deny_list.arn}'] },
     ]);
-    expect(resourcesOf(tf, 'aws_iam_role_policy_attachment')).toEqual([]);
+    expect(fn.role).toBe('${aws_iam_role.authorizer_role.arn}');
+    // Other roles of the stack (API Gateway's account logging role) may have managed policies; this one has none.
+    expect(resourcesOf(tf, 'aws_iam_role_policy_attachment').filter((attachment) => String(attachment.role).includes('aws_iam_role.authorizer_role.'))).toEqual([]);
     const assume = tf.data!.aws_iam_policy_document.authorizer_assume_role as { statement: Array<Record<string, unknown>> };
     expect(assume.statement).toEqual([{ actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] }]);
   });

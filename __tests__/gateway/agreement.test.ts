@@ -30,7 +30,8 @@ const input: Parameters<typeof environment>[0] = {
     { method: 'POST', path: '/orders/{id}/fulfil', permission: 'execute' },
     { method: 'GET', path: '/files/{path+}', permission: 'read' },
   ],
-  m2mClients: [{ name: 'svc', scopes: ['read'] }],
+  // Configured for every scope: each test token carries one, and the authorizer counts only configured ones.
+  m2mClients: [{ name: 'svc', scopes: Object.keys(STANDARD_SCOPE_ROLES) }],
   userClient: { callbackUrls: ['https://app.example.com/cb'], groupRoles: Object.fromEntries(ROLES.map((role) => [`group-${role}`, role])) },
   legacyApiKeys: {
     enabled: true,

@@ -1,9 +1,9 @@
-import { ROLE_PERMISSIONS } from '../../lib/permission-model';
+import { rolesAllow } from '../../lib/permission-model';
 import { DecisionCache } from './decision-cache';
 import { DenyList } from './deny-list';
 import type { AuthorizerPolicy } from './policy';
 import { legacyPrincipalOf, principalOf, type Clients, type Principal } from './principal';
-import { AuthorizationDenied, type Reason } from './reasons';
+import { AuthorizationDenied, errorName, type Reason } from './reasons';
 import type { CompiledRoute } from './routes';
 import { bearerToken, precheckJwt } from './token';
 import type { TokenVerifier } from './verifier';
@@ -78,7 +78,7 @@ export class DualTokenAuthorizer {
       else ({ principal, cached } = await this.verifiedPrincipal(authorizationHeader));
       DenyList.check(await this.props.denyList.current(), principal.clientId, principal.jti);
       if (!route) return denied(new AuthorizationDenied('unknown_route'), principal, cached);
-      if (!principal.roles.some((role) => ROLE_PERMISSIONS[role].includes(route.permission))) {
+      if (!rolesAllow(principal.roles, route.permission)) {
         return denied(new AuthorizationDenied('insufficient_scope', `${route.key} needs ${route.permission}`), principal, cached);
       }
       return { allowed: true, reason: 'allowed', status: 200, principal, grantedBy: this.grantingScope(principal, route), cached };
@@ -92,13 +92,12 @@ export class DualTokenAuthorizer {
     return this.legacyKeysAccepted && apiKey !== undefined && (authorizationHeader === undefined || authorizationHeader === '');
   }
 
-  /** The first scope of the token that grants the route's permission (for scope-usage metrics). */
+  /** The first scope that counts and grants the route's permission (for scope-usage metrics). */
   private grantingScope(principal: Principal, route: CompiledRoute): string | undefined {
     const prefix = `${this.props.policy.identifier}/`;
     return principal.scopes.find((scope) => {
-      const name = scope.slice(prefix.length);
-      const role = this.props.policy.scopeRoles[name];
-      return role !== undefined && ROLE_PERMISSIONS[role].includes(route.permission);
+      const role = this.props.policy.scopeRoles[scope.slice(prefix.length)];
+      return role !== undefined && rolesAllow([role], route.permission);
     });
   }
 }
@@ -114,8 +113,4 @@ function denied(denial: AuthorizationDenied, principal: Principal | undefined, c
     unverifiedClientId: typeof raw === 'string' ? raw.slice(0, 128) : undefined,
     cached,
   };
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
 }

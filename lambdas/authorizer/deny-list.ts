@@ -47,7 +47,7 @@ export interface DenyListOptions {
  */
 export class DenyList {
   private revocations?: Revocations;
-  private loadedAt = Number.NEGATIVE_INFINITY;
+  private loadedAt = -Infinity;
   private refreshing?: Promise<void>;
   private readonly now: () => number;
 

@@ -8,6 +8,7 @@ import type {
 import type { Decision, DualTokenAuthorizer } from './authorizer';
 import type { DecisionObserver, DecisionRecord } from './observability';
 import type { Principal } from './principal';
+import { errorName } from './reasons';
 import type { CompiledRoute, RouteTable } from './routes';
 
 export type AuthorizerEvent = APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
@@ -65,7 +66,7 @@ export function createHandler(
       else if (!target) decision = failed('malformed', 'unrecognized event');
       else decision = await authorizer.decide(target.header, target.route, target.apiKey);
     } catch (error) {
-      decision = failed('internal_error', error instanceof Error ? error.name : typeof error);
+      decision = failed('internal_error', errorName(error));
     }
     observer.record({
       ...decision,
@@ -123,12 +124,13 @@ function targetOf(event: AuthorizerEvent, routes: RouteTable | undefined): Targe
   const arn = typeof event.methodArn === 'string' ? METHOD_ARN.exec(event.methodArn) : null;
   if (!arn) return undefined;
   const [, arnPrefix, method, path = '/'] = arn;
+  const label = `${method} ${path}`.slice(0, 200);
   if (event.type === 'TOKEN') {
-    return { eventType: 'rest-token', header: event.authorizationToken, route: routes?.match(method, path), label: `${method} ${path}`.slice(0, 200), arnPrefix };
+    return { eventType: 'rest-token', header: event.authorizationToken, route: routes?.match(method, path), label, arnPrefix };
   }
   if (event.type === 'REQUEST') {
     const route = routes?.byRouteKey(`${event.httpMethod} ${event.resource}`) ?? routes?.match(method, path);
-    return { eventType: 'rest-request', header: headerOf(event.headers, 'authorization'), apiKey: headerOf(event.headers, 'x-api-key'), route, label: `${method} ${path}`.slice(0, 200), arnPrefix };
+    return { eventType: 'rest-request', header: headerOf(event.headers, 'authorization'), apiKey: headerOf(event.headers, 'x-api-key'), route, label, arnPrefix };
   }
   return undefined;
 }

@@ -31,7 +31,7 @@ function build(): { authorizer: DualTokenAuthorizer; routes: RouteTable } {
     denyList,
     decisionCacheSize: settings.decisionCacheSize,
   });
-  return { authorizer, routes: new RouteTable(policy.routes) };
+  return { authorizer, routes: new RouteTable(policy.routes.map(([method, path, permission]) => ({ method, path, permission }))) };
 }
 
 let built: ReturnType<typeof build> | Error;

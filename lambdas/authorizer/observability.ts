@@ -59,6 +59,7 @@ export class DecisionObserver {
       tokenUse: principal?.tokenUse,
       roles: principal?.roles,
       scopes: principal?.scopes,
+      ignoredScopes: principal?.ignoredScopes,
       grantedBy: decision.grantedBy,
       route: decision.route,
       eventType: decision.eventType,

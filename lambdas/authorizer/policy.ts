@@ -10,7 +10,15 @@ export interface AuthorizerPolicy {
   readonly identifier: string;
   readonly scopeRoles: Readonly<Record<string, Role>>;
   readonly groupRoles: Readonly<Record<string, Role>>;
-  readonly routes: readonly Route[];
+  /**
+   * The scope names (`read`, without `<identifier>/`) each M2M client is configured for, by client
+   * name (`m2mClients[].scopes`). A token's scope counts only if its client is configured for it.
+   */
+  readonly clientScopes: Readonly<Record<string, readonly string[]>>;
+  /** The scope names the user client is configured for (`userClient.scopes`); empty without one. */
+  readonly userClientScopes: readonly string[];
+  /** The route table, as `[method, path, permission]` tuples: half the bytes of `Route` objects in the bundle. */
+  readonly routes: ReadonlyArray<readonly [Route['method'], Route['path'], Route['permission']]>;
   /**
    * Legacy API-key callers while the migration is on, keyed by the hex SHA-256 of their key (the keys
    * themselves are never in the config or the bundle). Empty when the migration is off.

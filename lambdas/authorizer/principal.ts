@@ -13,8 +13,17 @@ export interface Principal {
   /** The configured client or caller name, or `user-client`. */
   readonly clientName: string;
   readonly tokenUse: 'access' | 'id' | 'api-key';
-  /** Scopes of our resource server that the token carries. */
+  /**
+   * The scopes that count: of our resource server, carried by an access token, and configured for its
+   * client. Empty for ID tokens, whose roles come from `cognito:groups` only.
+   */
   readonly scopes: readonly string[];
+  /**
+   * Scopes of our resource server that the token carries but that do not count: its client is not
+   * configured for them (a token issued before the client was re-scoped, a pool edited by hand), or it is
+   * an ID token. For the decision log; undefined when there are none.
+   */
+  readonly ignoredScopes?: readonly string[];
   readonly roles: readonly Role[];
   readonly jti?: string;
   /** The token's `exp`, in ms. */
@@ -33,6 +42,9 @@ export interface Clients {
 /**
  * Classifies the claims of a verified token: M2M access tokens of this environment's clients, and
  * user ID / access tokens of the user client. Everything else is refused.
+ *
+ * Roles come from the scopes that count (see {@link Principal.scopes}: only on access tokens, only
+ * those configured for the client) and, for users, from `cognito:groups` through `groupRoles`.
  */
 export function principalOf(payload: Record<string, unknown>, clients: Clients, policy: AuthorizerPolicy, nowMs: number): Principal {
   const { token_use: tokenUse, sub, exp, iat, jti } = payload;
@@ -57,21 +69,40 @@ export function principalOf(payload: Record<string, unknown>, clients: Clients, 
     throw new AuthorizationDenied('wrong_token_use');
   }
 
+  const clientName = type === 'service' ? clients.m2m.get(clientId as string)! : 'user-client';
   const prefix = `${policy.identifier}/`;
-  const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter((s) => s.startsWith(prefix)) : [];
+  const carried = typeof payload.scope === 'string' ? payload.scope.split(' ').filter((s) => s.startsWith(prefix)) : [];
+  // Only access tokens carry scopes that count, and only those configured for the client: Cognito issues no
+  // others, but a token outlives its client's re-scoping, and a pool can be edited by hand.
+  const configured = tokenUse === 'access' ? configuredScopes(policy, type, clientName) : [];
+  const scopes = carried.filter((s) => configured.includes(s.slice(prefix.length)));
+  const ignored = carried.filter((s) => !scopes.includes(s));
   const rawGroups = type === 'user' ? payload['cognito:groups'] : undefined;
   const groups = Array.isArray(rawGroups) ? rawGroups.filter((g): g is string => typeof g === 'string') : [];
   return {
     type,
     id: sub,
     clientId: clientId as string,
-    clientName: type === 'service' ? clients.m2m.get(clientId as string)! : 'user-client',
+    clientName,
     tokenUse,
     scopes,
+    ignoredScopes: ignored.length > 0 ? ignored : undefined,
     roles: rolesFor({ scopes, groups, identifier: policy.identifier, scopeRoles: policy.scopeRoles, groupRoles: policy.groupRoles }),
     jti: jti as string | undefined,
     expiresAtMs: exp * 1000,
   };
+}
+
+/**
+ * The scope names (without `<identifier>/`) a client is configured for: the one place that looks them
+ * up, by client name. A client the policy does not know is configured for none.
+ *
+ * @example
+ * configuredScopes(policy, 'service', 'billing-batch') // => ['read', 'execute']
+ */
+export function configuredScopes(policy: AuthorizerPolicy, type: 'service' | 'user', clientName: string): readonly string[] {
+  if (type === 'user') return policy.userClientScopes;
+  return Object.hasOwn(policy.clientScopes, clientName) ? policy.clientScopes[clientName] : [];
 }
 
 /** Legacy API keys longer than this are refused without hashing. */
@@ -84,7 +115,7 @@ const MAX_API_KEY_LENGTH = 256;
 export function legacyPrincipalOf(apiKey: string, policy: AuthorizerPolicy): Principal {
   if (apiKey.length === 0 || apiKey.length > MAX_API_KEY_LENGTH) throw new AuthorizationDenied('unknown_client', 'bad API key length');
   const digest = createHash('sha256').update(apiKey).digest('hex');
-  const caller = Object.prototype.hasOwnProperty.call(policy.legacyCallers, digest) ? policy.legacyCallers[digest] : undefined;
+  const caller = Object.hasOwn(policy.legacyCallers, digest) ? policy.legacyCallers[digest] : undefined;
   if (!caller) throw new AuthorizationDenied('unknown_client', 'unknown API key');
   return {
     type: 'legacy-api-key',
@@ -94,6 +125,6 @@ export function legacyPrincipalOf(apiKey: string, policy: AuthorizerPolicy): Pri
     tokenUse: 'api-key',
     scopes: [],
     roles: [caller.role],
-    expiresAtMs: Number.POSITIVE_INFINITY,
+    expiresAtMs: Infinity,
   };
 }

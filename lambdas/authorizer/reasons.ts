@@ -46,3 +46,8 @@ export class AuthorizationDenied extends Error {
     return REASONS[this.reason] as 401 | 403;
   }
 }
+
+/** What a thrown value is, for a log `detail`: its name, never its message (which may quote a claim). */
+export function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}

@@ -93,26 +93,19 @@ export function createTokenVerifier(options: { issuer: string; jwksUrl: string; 
   };
 }
 
-const REASON_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => Error, DenyReason]> = [
-  [JwtExpiredError, 'expired'],
-  [JwtNotBeforeError, 'not_yet_valid'],
-  [JwtInvalidIssuerError, 'wrong_issuer'],
-  [JwtInvalidSignatureAlgorithmError, 'unsupported_alg'],
-  [JwtInvalidSignatureError, 'bad_signature'],
-  [KidNotFoundInJwksError, 'unknown_kid'],
-  [WaitPeriodNotYetEndedJwkError, 'unknown_kid'],
-  [JwksNotAvailableInCacheError, 'jwks_unavailable'],
-  [FetchError, 'jwks_unavailable'],
-  [JwksValidationError, 'jwks_unavailable'],
-  [JwkValidationError, 'jwks_unavailable'],
-  [JwkInvalidUseError, 'jwks_unavailable'],
-  [JwkInvalidKtyError, 'jwks_unavailable'],
-  [JwtParseError, 'malformed'],
-  [JwtWithoutValidKidError, 'malformed'],
+/** The denial reason of each aws-jwt-verify error (subclasses included); anything else is `internal_error`. */
+const REASONS_BY_ERROR: ReadonlyArray<[DenyReason, ReadonlyArray<abstract new (...args: never[]) => Error>]> = [
+  ['expired', [JwtExpiredError]],
+  ['not_yet_valid', [JwtNotBeforeError]],
+  ['wrong_issuer', [JwtInvalidIssuerError]],
+  ['unsupported_alg', [JwtInvalidSignatureAlgorithmError]],
+  ['bad_signature', [JwtInvalidSignatureError]],
+  ['unknown_kid', [KidNotFoundInJwksError, WaitPeriodNotYetEndedJwkError]],
+  ['jwks_unavailable', [JwksNotAvailableInCacheError, FetchError, JwksValidationError, JwkValidationError, JwkInvalidUseError, JwkInvalidKtyError]],
+  ['malformed', [JwtParseError, JwtWithoutValidKidError]],
 ];
 
 function reasonOf(error: unknown): DenyReason {
   if (error instanceof AuthorizationDenied) return error.reason;
-  for (const [type, reason] of REASON_BY_ERROR) if (error instanceof type) return reason;
-  return 'internal_error';
+  return REASONS_BY_ERROR.find(([, types]) => types.some((type) => error instanceof type))?.[0] ?? 'internal_error';
 }
