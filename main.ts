@@ -2,19 +2,33 @@
  * m2m-auth: one stack per environment in config/environments.ts, plus the state-bootstrap stack.
  * The whole config is validated before any stack is built, so a bad config writes nothing.
  */
+import * as path from 'node:path';
 import { App } from 'cdktf';
-import { ConfigValidationError, loadEnvironments } from './lib/config/load';
+import { ConfigValidationError, configWarnings, loadEnvironments } from './lib/config/load';
 import { M2mAuthStack } from './lib/m2m-auth-stack';
 import { STATE_BOOTSTRAP_STACK, StateBootstrapStack, stateBucketsOf } from './lib/state-bootstrap-stack';
+import { formatHcl, removeStaleStackFiles, unquoteHclReferences } from './lib/synth-output';
 
 function main(): void {
   const environments = loadEnvironments();
   const buckets = stateBucketsOf(environments);
+  for (const warning of configWarnings(environments)) console.error(`warning: ${warning}`);
 
   const app = new App();
   for (const config of environments) new M2mAuthStack(app, { config });
-  new StateBootstrapStack(app, STATE_BOOTSTRAP_STACK, { buckets, tags: { Project: 'm2m-auth', ManagedBy: 'cdktf' } });
+  new StateBootstrapStack(app, STATE_BOOTSTRAP_STACK, {
+    buckets,
+    stateFile: path.resolve(__dirname, `terraform.${STATE_BOOTSTRAP_STACK}.tfstate`),
+    tags: { Project: 'm2m-auth', ManagedBy: 'cdktf' },
+  });
   app.synth();
+
+  removeStaleStackFiles(app.outdir, app.hclOutput);
+  if (app.hclOutput) {
+    unquoteHclReferences(app.outdir);
+    const result = formatHcl(app.outdir);
+    if (!result.formatted) console.error(`warning: HCL left unformatted: ${result.reason}`);
+  }
 }
 
 try {

@@ -43,7 +43,7 @@ describe('M2mClients', () => {
     }
   });
 
-  test('each secret is KMS-encrypted and holds the credentials, written once', () => {
+  test('each secret is KMS-encrypted and holds only what Cognito and the domain own', () => {
     expect(synthesized).toHaveResourceWithProperties(SecretsmanagerSecret, {
       name: 'm2m-auth/dev/m2m/reporting',
       kms_key_id: 'arn:aws:kms:eu-west-1:123456789012:key/k',
@@ -51,13 +51,24 @@ describe('M2mClients', () => {
     });
     const [version] = resourcesOf(tf, 'aws_secretsmanager_secret_version').filter((v) => String(v.secret_id).includes('m2m_reporting_secret'));
     expect(version.secret_id).toMatch(/^\$\{aws_secretsmanager_secret\.m2m_reporting_secret_[0-9A-F]+\.id\}$/);
-    expect(version.lifecycle).toEqual({ ignore_changes: ['secret_string'] });
+    // No scopes: the config owns them, and a copy in the secret went stale when they changed.
     expect(version.secret_string).toMatch(
       new RegExp(
         '^\\$\\{jsonencode\\(\\{"client_id" = aws_cognito_user_pool_client\\.m2m_reporting_client_\\w+\\.id, ' +
           '"client_secret" = aws_cognito_user_pool_client\\.m2m_reporting_client_\\w+\\.client_secret, ' +
-          '"token_endpoint" = "https://test-m2m-auth\\.auth\\.eu-west-1\\.amazoncognito\\.com/oauth2/token", "scopes" = \\["api/read"\\]\\}\\)\\}$',
+          '"token_endpoint" = "https://test-m2m-auth\\.auth\\.eu-west-1\\.amazoncognito\\.com/oauth2/token"\\}\\)\\}$',
       ),
     );
+  });
+
+  test('the secret is rewritten when its client is replaced or the token endpoint moves, and only then', () => {
+    const [version] = resourcesOf(tf, 'aws_secretsmanager_secret_version').filter((v) => String(v.secret_id).includes('m2m_reporting_secret'));
+    const trigger = /^terraform_data\.(m2m_reporting_secret_source_\w+)$/.exec(String((version.lifecycle as { replace_triggered_by: string[] }).replace_triggered_by[0]));
+    expect(version.lifecycle).toEqual({ ignore_changes: ['secret_string'], replace_triggered_by: [trigger![0]] });
+    const source = tf.resource.terraform_data[trigger![1]];
+    expect(source.triggers_replace).toEqual({
+      client_id: expect.stringMatching(/^\$\{aws_cognito_user_pool_client\.m2m_reporting_client_\w+\.id\}$/),
+      token_endpoint: 'https://test-m2m-auth.auth.eu-west-1.amazoncognito.com/oauth2/token',
+    });
   });
 });

@@ -1,4 +1,7 @@
-import { Testing } from 'cdktf';
+import * as path from 'node:path';
+import { App, Testing } from 'cdktf';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
@@ -9,11 +12,24 @@ import { StateBootstrapStack, stateBucketsOf } from '../lib/state-bootstrap-stac
 import { environment, synthEnvironment, type TerraformJson } from './fixtures';
 
 describe('state backend', () => {
-  test('S3: encrypted, key per environment, S3-native locking', () => {
+  test('S3: encrypted with the state key (not SSE-S3), key per environment, S3-native locking', () => {
     const { tf } = synthEnvironment(environment({}, 'staging'));
     expect(tf.terraform.backend).toEqual({
-      s3: { bucket: 'test-state-bucket', key: 'm2m-auth/staging/terraform.tfstate', region: 'eu-west-1', encrypt: true, use_lockfile: true },
+      s3: {
+        bucket: 'test-state-bucket',
+        key: 'm2m-auth/staging/terraform.tfstate',
+        region: 'eu-west-1',
+        encrypt: true,
+        kms_key_id: 'alias/test-state-bucket-state',
+        use_lockfile: true,
+      },
     });
+  });
+
+  test('S3 with a state key of its own (e.g. in the account that holds the bucket)', () => {
+    const kmsKeyId = 'arn:aws:kms:eu-west-1:444455556666:key/0c5e1f8a-6b36-4a8e-9f61-2d7f3c9b1e11';
+    const { tf } = synthEnvironment(environment({ stateBackend: { type: 's3', bucket: 'test-state-bucket', region: 'eu-west-1', kmsKeyId } }));
+    expect(tf.terraform.backend?.s3).toMatchObject({ kms_key_id: kmsKeyId, encrypt: true });
   });
 
   test('S3 with a DynamoDB lock table', () => {
@@ -35,26 +51,52 @@ describe('StateBootstrapStack', () => {
     environment({ stateBackend: { type: 's3', bucket: 'prod-state', region: 'us-east-1', lockTable: 'prod-locks' } }, 'prod'),
     environment({ stateBackend: { type: 'cloud', organization: 'acme', workspace: 'x' } }, 'sandbox'),
   ]);
-  const stack = new StateBootstrapStack(Testing.app(), 'state-bootstrap', { buckets, tags: { Project: 'm2m-auth' } });
+  const stack = new StateBootstrapStack(Testing.app(), 'state-bootstrap', { buckets, stateFile: path.resolve(__dirname, '..', 'terraform.state-bootstrap.tfstate'), tags: { Project: 'm2m-auth' } });
   const synthesized = Testing.synth(stack);
   const tf = JSON.parse(synthesized) as TerraformJson;
 
   test('one bucket per distinct S3 backend, none for Terraform Cloud', () => {
     expect(buckets).toEqual([
-      { bucket: 'prod-state', region: 'us-east-1', lockTable: 'prod-locks' },
-      { bucket: 'test-state-bucket', region: 'eu-west-1', lockTable: undefined },
+      { bucket: 'prod-state', region: 'us-east-1', kmsKeyId: 'alias/prod-state-state', lockTable: 'prod-locks' },
+      { bucket: 'test-state-bucket', region: 'eu-west-1', kmsKeyId: 'alias/test-state-bucket-state', lockTable: undefined },
     ]);
     expect(Object.values(tf.resource.aws_s3_bucket).map((b) => b.bucket)).toEqual(['prod-state', 'test-state-bucket']);
   });
 
-  test('its own state is local, so it never waits for the bucket it creates', () => {
-    expect(tf.terraform.backend).toEqual({ local: { path: 'terraform.state-bootstrap.tfstate' } });
+  test('its own state is local, in the project root: `rm -rf cdktf.out` cannot lose it', () => {
+    // Terraform runs in <outdir>/stacks/state-bootstrap and resolves the path from there.
+    const statePath = (tf.terraform.backend as { local: { path: string } }).local.path;
+    expect(path.isAbsolute(statePath)).toBe(false);
+    expect(path.resolve(App.of(stack).outdir, 'stacks', 'state-bootstrap', statePath)).toBe(path.resolve(__dirname, '..', 'terraform.state-bootstrap.tfstate'));
+  });
+
+  test('each bucket is encrypted with a customer-managed key of its own, created under the backend\'s alias', () => {
+    expect(synthesized).toHaveResourceWithProperties(KmsKey, { enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+    expect(synthesized).toHaveResourceWithProperties(KmsAlias, { name: 'alias/test-state-bucket-state', target_key_id: '${aws_kms_key.test_state_bucket_key.key_id}' });
+    expect(synthesized).toHaveResourceWithProperties(KmsAlias, { name: 'alias/prod-state-state', provider: 'aws.us_east_1' });
+  });
+
+  test('a bucket whose backend names an existing key (an ARN) gets no new key', () => {
+    const kmsKeyId = 'arn:aws:kms:eu-west-1:444455556666:key/0c5e1f8a-6b36-4a8e-9f61-2d7f3c9b1e11';
+    const own = stateBucketsOf([environment({ stateBackend: { type: 's3', bucket: 'shared-state', region: 'eu-west-1', kmsKeyId } })]);
+    const other = JSON.parse(Testing.synth(new StateBootstrapStack(Testing.app(), 'state-bootstrap', { buckets: own, stateFile: '/tmp/x.tfstate', tags: {} }))) as TerraformJson;
+    expect(other.resource.aws_kms_key).toBeUndefined();
+    expect(JSON.stringify(other.resource.aws_s3_bucket_server_side_encryption_configuration)).toContain(kmsKeyId);
+  });
+
+  test('fails when two environments use one bucket with different state keys', () => {
+    expect(() =>
+      stateBucketsOf([
+        environment({}, 'dev'),
+        environment({ stateBackend: { type: 's3', bucket: 'test-state-bucket', region: 'eu-west-1', kmsKeyId: 'alias/other' } }, 'prod'),
+      ]),
+    ).toThrow('prod: stateBackend.kmsKeyId: bucket "test-state-bucket" is also used with alias/test-state-bucket-state; one bucket has one state key');
   });
 
   test('buckets are versioned, encrypted, private, TLS-only, and expire old versions', () => {
     expect(synthesized).toHaveResourceWithProperties(S3BucketVersioningA, { versioning_configuration: { status: 'Enabled' } });
     expect(synthesized).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
-      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms' }, bucket_key_enabled: true }],
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: '${aws_kms_key.test_state_bucket_key.arn}' }, bucket_key_enabled: true }],
     });
     expect(synthesized).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
       block_public_acls: true,

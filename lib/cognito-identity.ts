@@ -5,7 +5,7 @@ import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
 import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
 import { CognitoUserPoolDomain } from '@cdktf/provider-aws/lib/cognito-user-pool-domain';
 import type { EnvironmentConfig } from './config/schema';
-import type { ResourceNaming } from './naming';
+import { fitDescription, type ResourceNaming } from './naming';
 
 export interface CognitoIdentityProps {
   readonly config: EnvironmentConfig;
@@ -85,7 +85,7 @@ export class CognitoIdentity extends Construct {
         new CognitoUserGroup(this, `group_${group}`, {
           userPoolId: this.userPool.id,
           name: group,
-          description: `Members get the "${role}" role on ${config.resourceServer.name}`,
+          description: fitDescription('aws_cognito_user_group', `Members get the "${role}" role on ${config.resourceServer.name}`),
           precedence,
         });
       });

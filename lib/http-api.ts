@@ -6,6 +6,7 @@ import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
 import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
 import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { accessLogFormat, accessLogGroup, allowGatewayInvoke, routeId, type ApiGateway, type ApiGatewayProps } from './api-gateway';
+import { fitDescription } from './naming';
 
 /**
  * The HTTP API option (`gateway.type: "http"`): the same routes behind the same authorizer, called
@@ -31,7 +32,7 @@ export class HttpApi extends Construct implements ApiGateway {
 
     this.api = new Apigatewayv2Api(this, 'api', {
       name: naming.name('api'),
-      description: `${config.resourceServer.name} (${config.name}), behind the m2m-auth authorizer`,
+      description: fitDescription('aws_apigatewayv2_api', `${config.resourceServer.name} (${config.name}), behind the m2m-auth authorizer`),
       protocolType: 'HTTP',
     });
     const authorizer = new Apigatewayv2Authorizer(this, 'authorizer', {

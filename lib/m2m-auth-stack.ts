@@ -56,7 +56,7 @@ export class M2mAuthStack extends NamedStack {
       clients: config.m2mClients,
       naming,
       kmsKeyArn: key.key.arn,
-      secretRecoveryWindowInDays: protectedEnvironment ? 30 : 7,
+      secretRecoveryWindowInDays: config.secretRecoveryWindowDays,
     });
 
     this.authorizer = new DualTokenAuthorizer(this, 'authorizer', { config, naming, identity: this.identity, m2mClients: this.m2mClients });
@@ -72,6 +72,7 @@ export class M2mAuthStack extends NamedStack {
       config,
       naming,
       authorizerFunctionName: this.authorizer.function.functionName,
+      authorizerLogGroupName: this.authorizer.logGroup.name,
       api: this.api,
       kmsKeyArn: key.key.arn,
       legacyUsageFunctionName: legacyUsage?.function.functionName,

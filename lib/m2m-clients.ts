@@ -5,7 +5,8 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import type { CognitoIdentity } from './cognito-identity';
 import type { M2mClientConfig } from './config/schema';
-import type { ResourceNaming } from './naming';
+import { fitDescription, type ResourceNaming } from './naming';
+import { ReplaceTrigger } from './replace-trigger';
 
 export interface M2mClientsProps {
   readonly identity: CognitoIdentity;
@@ -14,7 +15,7 @@ export interface M2mClientsProps {
   /** ARN of the KMS key that encrypts the secrets. */
   readonly kmsKeyArn: string;
   /**
-   * Days a deleted secret can still be restored.
+   * Days a deleted secret can still be restored: 0 (deleted at once) or 7..30.
    * @default 30
    */
   readonly secretRecoveryWindowInDays?: number;
@@ -31,11 +32,11 @@ export interface M2mClient {
 
 /**
  * One Cognito app client per calling service, client_credentials only, with exactly its configured
- * scopes, and one Secrets Manager secret per client holding
- * `{client_id, client_secret, token_endpoint, scopes}`, encrypted with the environment's key.
+ * scopes, and one Secrets Manager secret per client holding `{client_id, client_secret, token_endpoint}`,
+ * encrypted with the environment's key.
  *
- * Terraform writes the secret value once; later changes (a rotation) are ignored, so a deploy never
- * overwrites a rotated secret.
+ * Terraform writes the secret value when the client is created, and again whenever the client is
+ * replaced or the token endpoint changes; other changes to the value (a rotation) are left alone.
  */
 export class M2mClients extends Construct {
   readonly clients: readonly M2mClient[];
@@ -68,20 +69,25 @@ export class M2mClients extends Construct {
 
       const secret = new SecretsmanagerSecret(this, `${config.name}_secret`, {
         name: naming.path('m2m', config.name),
-        description: `OAuth client credentials of ${config.name}${config.description ? ` (${config.description})` : ''}`,
+        description: fitDescription('aws_secretsmanager_secret', `OAuth client credentials of ${config.name}${config.description ? ` (${config.description})` : ''}`),
         kmsKeyId: props.kmsKeyArn,
         recoveryWindowInDays: props.secretRecoveryWindowInDays ?? 30,
       });
-      new SecretsmanagerSecretVersion(this, `${config.name}_secret_value`, {
+      // What the secret must agree with: a new client id (the client was replaced) or a new token
+      // endpoint rewrites the secret; anything else leaves a rotated secret alone.
+      const secretSource = new ReplaceTrigger(this, `${config.name}_secret_source`, { client_id: client.id, token_endpoint: identity.tokenEndpoint });
+      const version = new SecretsmanagerSecretVersion(this, `${config.name}_secret_value`, {
         secretId: secret.id,
+        // Only what Cognito and the domain own; the scopes live in the config and the app client, so a
+        // caller that asks for no scope gets exactly the client's current scopes.
         secretString: Fn.jsonencode({
           client_id: client.id,
           client_secret: client.clientSecret,
           token_endpoint: identity.tokenEndpoint,
-          scopes,
         }),
         lifecycle: { ignoreChanges: ['secret_string'] },
       });
+      secretSource.triggerReplacementOf(version);
       return { name: config.name, client, secret, scopes };
     });
   }

@@ -1,24 +1,46 @@
 import { Construct } from 'constructs';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
+import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
 import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { DECISIONS_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/authorizer/observability';
+import { DENY_REASONS, REASONS } from '../lambdas/authorizer/reasons';
 import { LEGACY_USAGE_METRIC, LEGACY_USAGE_SERVICE } from '../lambdas/legacy-usage/metrics';
 import type { ApiGateway } from './api-gateway';
 import type { EnvironmentConfig } from './config/schema';
-import type { ResourceNaming } from './naming';
+import { fitDescription, type ResourceNaming } from './naming';
 
 export interface MonitoringProps {
   readonly config: EnvironmentConfig;
   readonly naming: ResourceNaming;
   readonly authorizerFunctionName: string;
+  /** The authorizer's log group, where Lambda writes its timeout and crash lines. */
+  readonly authorizerLogGroupName: string;
   readonly api: ApiGateway;
   /** The environment key; CloudWatch may use it to publish to the encrypted topic. */
   readonly kmsKeyArn: string;
   /** The scheduled legacy-key usage check, when the migration is on. */
   readonly legacyUsageFunctionName?: string;
 }
+
+/** Namespace of the authorizer-fault metric; the metric is named after the function. */
+export const FAULTS_NAMESPACE = `${METRICS_NAMESPACE}/AuthorizerFaults`;
+
+/**
+ * Lines that Lambda itself writes to a function's log when an invocation fails outside the handler:
+ * a timeout (`<time> <requestId> Task timed out after 5.00 seconds`) and a runtime that exited, e.g.
+ * out of memory (`RequestId: <id> Error: Runtime exited with error: signal: killed`). Space-delimited
+ * patterns anchor the words to the start of the line, so text a caller controls inside a JSON decision
+ * line can never match them.
+ */
+export const AUTHORIZER_FAULT_PATTERNS = {
+  timeout: '[time, request_id, task="Task", timed="timed", out="out", ...]',
+  runtime_exit: '[label="RequestId:", request_id, error="Error:", runtime="Runtime", exited="exited", ...]',
+} as const;
+
+/** Reasons whose denials answer 403 (the rest answer 401), from the authorizer's reason table. */
+const FORBIDDEN_REASONS = DENY_REASONS.filter((reason) => REASONS[reason] === 403);
 
 /** The dimensions of the authorizer's `Decisions` metric that every alarm and widget filters on. */
 export function decisionDimensions(environment: string): Record<string, string> {
@@ -45,11 +67,24 @@ export class Monitoring extends Construct {
       new SnsTopicSubscription(this, 'alarm_email', { topicArn: this.topic.arn, protocol: 'email', endpoint: config.alarmEmail });
     }
 
+    // A REST authorizer answers 401 by failing with "Unauthorized", so AWS/Lambda Errors counts every
+    // ordinary bad token; faults are counted from the lines Lambda writes when an invocation dies.
+    const faultMetric = naming.name('authorizer');
+    for (const [kind, pattern] of Object.entries(AUTHORIZER_FAULT_PATTERNS)) {
+      new CloudwatchLogMetricFilter(this, `authorizer_fault_${kind}`, {
+        name: `${naming.name('authorizer')}-${kind.replace(/_/g, '-')}`,
+        logGroupName: props.authorizerLogGroupName,
+        pattern,
+        metricTransformation: { namespace: FAULTS_NAMESPACE, name: faultMetric, value: '1', unit: 'Count' },
+      });
+    }
     const lambda = (metricName: string) => ({ namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: props.authorizerFunctionName }, period: 300 });
-    this.alarm('authorizer_errors', 'The authorizer failed (every failure is a denial: callers get 401/500)', {
-      ...lambda('Errors'),
+    this.alarm('authorizer_faults', 'The authorizer timed out or crashed (callers get 500s); ordinary 401/403 answers never count', {
+      namespace: FAULTS_NAMESPACE,
+      metricName: faultMetric,
+      period: 300,
       statistic: 'Sum',
-      threshold: thresholds.authorizerErrors,
+      threshold: thresholds.authorizerFaults,
     });
     this.alarm('authorizer_throttles', 'The authorizer was throttled: callers get 500s', {
       ...lambda('Throttles'),
@@ -106,7 +141,7 @@ export class Monitoring extends Construct {
 
     this.dashboard = new CloudwatchDashboard(this, 'dashboard', {
       dashboardName: naming.name('m2m-auth'),
-      dashboardBody: JSON.stringify({ widgets: this.widgets(props, legacy.map((caller) => caller.name)) }),
+      dashboardBody: dashboardBody(this.widgets(props, legacy.map((caller) => caller.name))),
     });
   }
 
@@ -114,7 +149,7 @@ export class Monitoring extends Construct {
     this.alarms.push(
       new CloudwatchMetricAlarm(this, id, {
         alarmName: `${this.topic.name}-${id.replace(/_/g, '-')}`,
-        alarmDescription: description,
+        alarmDescription: fitDescription('aws_cloudwatch_metric_alarm', description),
         comparisonOperator: 'GreaterThanOrEqualToThreshold',
         evaluationPeriods: 1,
         treatMissingData: 'notBreaching',
@@ -130,10 +165,10 @@ export class Monitoring extends Construct {
     const region = config.region;
     const env = config.name;
     const dims = (record: Record<string, string>) => Object.entries(record).flat();
-    const search = (extraDimensions: string[], filter: string, label: string) => ({
-      expression: `SEARCH('{${METRICS_NAMESPACE},${['service', 'environment', ...extraDimensions].join(',')}} MetricName="${DECISIONS_METRIC}" service="${SERVICE_NAME}" environment="${env}" ${filter}', 'Sum', 300)`,
-      label,
-    });
+    const decisions = (extraDimensions: string[], filter: string) =>
+      `SEARCH('{${METRICS_NAMESPACE},${['service', 'environment', ...extraDimensions].join(',')}} MetricName="${DECISIONS_METRIC}" service="${SERVICE_NAME}" environment="${env}" ${filter}', 'Sum', 300)`;
+    const search = (extraDimensions: string[], filter: string) => ({ expression: decisions(extraDimensions, filter), label: '' });
+    const forbidden = `reason=(${FORBIDDEN_REASONS.map((reason) => `"${reason}"`).join(' OR ')})`;
     const graph = (title: string, metrics: unknown[], x: number, y: number, extra: object = {}) => ({
       type: 'metric',
       x,
@@ -142,38 +177,60 @@ export class Monitoring extends Construct {
       height: 6,
       properties: { title, region, view: 'timeSeries', stat: 'Sum', period: 300, metrics, ...extra },
     });
+    const apiMetric = (name: string, options: object) => ['AWS/ApiGateway', name, ...dims(api.metrics.dimensions), options];
     const widgets: object[] = [
       graph('API requests and errors', [
-        ['AWS/ApiGateway', api.metrics.count, ...dims(api.metrics.dimensions), { label: 'requests' }],
-        ['AWS/ApiGateway', api.metrics.clientErrors, ...dims(api.metrics.dimensions), { label: '4xx' }],
-        ['AWS/ApiGateway', api.metrics.serverErrors, ...dims(api.metrics.dimensions), { label: '5xx' }],
+        apiMetric(api.metrics.count, { label: 'requests' }),
+        apiMetric(api.metrics.clientErrors, { label: '4xx' }),
+        apiMetric(api.metrics.serverErrors, { label: '5xx' }),
       ], 0, 0),
       graph('Latency (ms)', [
-        ['AWS/ApiGateway', api.metrics.latency, ...dims(api.metrics.dimensions), { stat: 'p50', label: 'API p50' }],
-        ['AWS/ApiGateway', api.metrics.latency, ...dims(api.metrics.dimensions), { stat: 'p99', label: 'API p99' }],
+        apiMetric(api.metrics.latency, { stat: 'p50', label: 'API p50' }),
+        apiMetric(api.metrics.latency, { stat: 'p99', label: 'API p99' }),
         ['AWS/Lambda', 'Duration', 'FunctionName', props.authorizerFunctionName, { stat: 'p99', label: 'authorizer p99' }],
       ], 12, 0),
-      graph('Denials by reason', [[search(['decision', 'reason'], 'decision="deny"', '')]], 0, 6),
-      graph('Allowed calls per client (services, users, legacy keys)', [[search(['client'], '', '')]], 12, 6),
-      graph('Scope usage (the scope that granted each call)', [[search(['scope'], '', '')]], 0, 12),
+      graph('Denials by reason', [[search(['decision', 'reason'], 'decision="deny"')]], 0, 6),
+      // Ordinary refusals: a rate to watch, never an alarm.
+      graph('401 and 403 answers (% of requests)', [
+        apiMetric(api.metrics.count, { id: 'requests', visible: false }),
+        [{ expression: `SUM(${decisions(['decision', 'reason'], `decision="deny" NOT ${forbidden}`)})`, id: 'unauthorized', visible: false }],
+        [{ expression: `SUM(${decisions(['decision', 'reason'], `decision="deny" ${forbidden}`)})`, id: 'forbidden', visible: false }],
+        [{ expression: 'IF(requests > 0, 100 * unauthorized / requests, 0)', label: '401 %' }],
+        [{ expression: 'IF(requests > 0, 100 * forbidden / requests, 0)', label: '403 %' }],
+      ], 12, 6),
+      graph('Allowed calls per client (services, users, legacy keys)', [[search(['client'], '')]], 0, 12),
+      graph('Scope usage (the scope that granted each call)', [[search(['scope'], '')]], 12, 12),
+      graph('Authorizer faults and throttles', [
+        [FAULTS_NAMESPACE, props.naming.name('authorizer'), { label: 'faults (timeouts, crashes)' }],
+        ['AWS/Lambda', 'Throttles', 'FunctionName', props.authorizerFunctionName, { label: 'throttles' }],
+      ], 0, 18),
       graph('Cognito token endpoint and API quota usage (AWS/Usage)', [
         [{ expression: `SEARCH('{AWS/Usage,Class,Resource,Service,Type} Service="Cognito User Pools"', 'Sum', 300)`, label: '' }],
-      ], 12, 12),
+      ], 12, 18),
     ];
     if (legacyCallers.length > 0) {
       widgets.push(
-        graph('Legacy API-key callers: uses in the last 30 days', legacyCallers.map((caller) => [METRICS_NAMESPACE, LEGACY_USAGE_METRIC, 'service', LEGACY_USAGE_SERVICE, 'environment', env, 'caller', caller, { stat: 'Minimum', label: caller }]), 0, 18, { period: 86400 }),
-        graph('Legacy API-key calls per caller', legacyCallers.map((caller) => [METRICS_NAMESPACE, DECISIONS_METRIC, 'service', SERVICE_NAME, 'environment', env, 'client', caller, { label: caller }]), 12, 18),
+        graph('Legacy API-key callers: uses in the last 30 days', legacyCallers.map((caller) => [METRICS_NAMESPACE, LEGACY_USAGE_METRIC, 'service', LEGACY_USAGE_SERVICE, 'environment', env, 'caller', caller, { stat: 'Minimum', label: caller }]), 0, 24, { period: 86400 }),
+        graph('Legacy API-key calls per caller', legacyCallers.map((caller) => [METRICS_NAMESPACE, DECISIONS_METRIC, 'service', SERVICE_NAME, 'environment', env, 'client', caller, { label: caller }]), 12, 24),
       );
     }
     widgets.push({
       type: 'alarm',
       x: 0,
-      y: 24,
+      y: 30,
       width: 24,
       height: 4,
       properties: { title: 'Alarms', alarms: this.alarms.map((alarm) => alarm.arn) },
     });
     return widgets;
   }
+}
+
+/**
+ * The dashboard body: JSON with one widget per line. A multi-line string is written as a heredoc by
+ * `cdktf synth --hcl`, which keeps its quotes and interpolations intact; a one-line JSON string with
+ * interpolations comes out as invalid HCL.
+ */
+export function dashboardBody(widgets: readonly object[]): string {
+  return `{"widgets": [\n${widgets.map((widget) => JSON.stringify(widget)).join(',\n')}\n]}`;
 }

@@ -6,6 +6,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import type { LambdaBundle } from './lambda-bundle';
+import { fitDescription } from './naming';
 
 /** Lambda runtime and architecture of every function we deploy. */
 export const LAMBDA_RUNTIME = { runtime: 'nodejs22.x', architecture: 'arm64' } as const;
@@ -44,7 +45,7 @@ export function addNodeLambda(scope: Construct, props: NodeLambdaProps): NodeLam
   const assumeRole = new DataAwsIamPolicyDocument(scope, 'assume_role', {
     statement: [{ actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] }],
   });
-  const role = new IamRole(scope, 'role', { name: props.functionName, description: props.description, assumeRolePolicy: assumeRole.json });
+  const role = new IamRole(scope, 'role', { name: props.functionName, description: fitDescription('aws_iam_role', props.description), assumeRolePolicy: assumeRole.json });
   const permissions = new DataAwsIamPolicyDocument(scope, 'permissions', {
     statement: [
       { sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.arn}:*`] },
@@ -55,7 +56,7 @@ export function addNodeLambda(scope: Construct, props: NodeLambdaProps): NodeLam
   const asset = new TerraformAsset(scope, 'code', { path: props.bundle.zipPath, type: AssetType.FILE });
   const fn = new LambdaFunction(scope, 'function', {
     functionName: props.functionName,
-    description: props.description,
+    description: fitDescription('aws_lambda_function', props.description),
     role: role.arn,
     handler: 'index.handler',
     runtime: LAMBDA_RUNTIME.runtime,

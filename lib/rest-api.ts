@@ -11,6 +11,7 @@ import { ApiGatewayRestApi } from '@cdktf/provider-aws/lib/api-gateway-rest-api'
 import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
 import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import type { ITerraformDependable } from 'cdktf';
 import { accessLogFormat, accessLogGroup, allowGatewayInvoke, deploymentHash, routeId, type ApiGateway, type ApiGatewayProps } from './api-gateway';
@@ -58,7 +59,11 @@ export class RestApi extends Construct implements ApiGateway {
       restApiId: this.api.id,
       type: 'REQUEST',
       authorizerUri: props.authorizer.invokeArn,
-      identitySource: legacy ? undefined : 'method.request.header.Authorization',
+      // Legacy callers send only x-api-key. Without the cache, an empty identity source lets every
+      // request reach the authorizer; left unset, the provider defaults to the Authorization header and
+      // API Gateway answers 401 itself to a request without it. A cache key must be the credential
+      // itself, so the legacy mode runs uncached.
+      identitySource: legacy ? '' : 'method.request.header.Authorization',
       authorizerResultTtlInSeconds: legacy ? 0 : gateway.resultCacheTtlSeconds,
     });
     allowGatewayInvoke(this, 'authorizer_permission', props.authorizer.functionName, `${this.api.executionArn}/authorizers/${authorizer.id}`);
@@ -192,7 +197,7 @@ export class RestApi extends Construct implements ApiGateway {
     });
     const attachment = new IamRolePolicyAttachment(this, 'account_logging_policy', {
       role: role.name,
-      policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+      policyArn: `arn:${new DataAwsPartition(this, 'partition').partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
     });
     return new ApiGatewayAccount(this, 'account', { cloudwatchRoleArn: role.arn, dependsOn: [attachment] });
   }

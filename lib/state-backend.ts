@@ -7,8 +7,8 @@ export function stateKey(keyPrefix: string, environment: string): string {
 }
 
 /**
- * Points the stack's state at S3 (encrypted, S3-native locking, optional DynamoDB lock table) or at
- * a Terraform Cloud workspace.
+ * Points the stack's state at S3 (SSE-KMS with the state key, S3-native locking, optional DynamoDB
+ * lock table during a migration) or at a Terraform Cloud workspace.
  */
 export function configureStateBackend(stack: TerraformStack, environment: string, backend: StateBackendConfig): void {
   if (backend.type === 's3') {
@@ -17,6 +17,8 @@ export function configureStateBackend(stack: TerraformStack, environment: string
       key: stateKey(backend.keyPrefix, environment),
       region: backend.region,
       encrypt: true,
+      // Without it, encrypt means SSE-S3, not the key the bootstrap stack made for the state.
+      kmsKeyId: backend.kmsKeyId,
       dynamodbTable: backend.lockTable,
     });
     // S3-native locking (Terraform >= 1.10); cdktf 0.21 has no typed prop for it.

@@ -1,8 +1,11 @@
+import * as path from 'node:path';
 import { Construct } from 'constructs';
-import { LocalBackend, TerraformOutput } from 'cdktf';
+import { App, LocalBackend, TerraformOutput } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
@@ -22,10 +25,20 @@ export interface StateBucket {
   readonly bucket: string;
   readonly region: string;
   readonly lockTable?: string;
+  /**
+   * The key that encrypts the state: an `alias/...` name makes this stack create the key under that
+   * alias; a key or alias ARN names a key that exists already (for example in another account).
+   */
+  readonly kmsKeyId: string;
 }
 
 export interface StateBootstrapStackProps {
   readonly buckets: readonly StateBucket[];
+  /**
+   * Where this stack's own (local) state lives, as an absolute path; the backend gets it relative to
+   * the stack's output directory, so `rm -rf cdktf.out` never loses it.
+   */
+  readonly stateFile: string;
   /** Tags for every resource. */
   readonly tags: Readonly<Record<string, string>>;
   /**
@@ -36,14 +49,17 @@ export interface StateBootstrapStackProps {
 }
 
 /**
- * Creates the S3 buckets that hold the environments' state, with its own state kept locally
- * (`terraform.state-bootstrap.tfstate`), so it runs once before the first `cdktf deploy dev` and
- * never stands in its way: no environment stack depends on it.
+ * Creates the S3 buckets that hold the environments' state, each with its customer-managed KMS key,
+ * with its own state kept locally (`terraform.state-bootstrap.tfstate` in the project root), so it
+ * runs once before the first `cdktf deploy dev` and never stands in its way: no environment stack
+ * depends on it.
  */
 export class StateBootstrapStack extends NamedStack {
   constructor(scope: Construct, id: string, props: StateBootstrapStackProps) {
     super(scope, id);
-    new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+    // Terraform runs in <outdir>/stacks/<id>; a relative path keeps the JSON free of machine paths.
+    const stackDir = path.resolve(App.of(this).outdir, 'stacks', id);
+    new LocalBackend(this, { path: path.relative(stackDir, props.stateFile) });
     const regions = [...new Set(props.buckets.map((b) => b.region))].sort();
     const providers = new Map(
       regions.map((region, i) => [
@@ -81,7 +97,7 @@ export class StateBootstrapStack extends NamedStack {
     new S3BucketServerSideEncryptionConfigurationA(this, `${id}_encryption`, {
       provider,
       bucket: bucketId,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms' }, bucketKeyEnabled: true }],
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: this.stateKey(id, config, provider) }, bucketKeyEnabled: true }],
     });
     new S3BucketPublicAccessBlock(this, `${id}_public_access`, {
       provider,
@@ -121,6 +137,7 @@ export class StateBootstrapStack extends NamedStack {
     new TerraformOutput(this, `${id}_arn`, { value: bucket.arn, description: `State bucket ${config.bucket}` });
 
     if (config.lockTable) {
+      // Kept for a migration to S3-native locking only (see README "State").
       new DynamodbTable(this, `${id}_lock_table`, {
         provider,
         name: config.lockTable,
@@ -132,6 +149,24 @@ export class StateBootstrapStack extends NamedStack {
         deletionProtectionEnabled: true,
       });
     }
+  }
+
+  /** The state key: created under its alias, or the ARN of an existing key used as it is. */
+  private stateKey(id: string, config: StateBucket, provider: AwsProvider): string {
+    if (!config.kmsKeyId.startsWith('alias/')) return config.kmsKeyId;
+    const key = new KmsKey(this, `${id}_key`, {
+      provider,
+      description: `Encrypts the Terraform state in s3://${config.bucket}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      lifecycle: { preventDestroy: true },
+    });
+    new KmsAlias(this, `${id}_key_alias`, { provider, name: config.kmsKeyId, targetKeyId: key.keyId });
+    new TerraformOutput(this, `${id}_key_arn`, {
+      value: key.arn,
+      description: `State key of ${config.bucket}; set stateBackend.kmsKeyId to it where the state is used from another account`,
+    });
+    return key.arn;
   }
 }
 
@@ -147,7 +182,12 @@ export function stateBucketsOf(environments: readonly EnvironmentConfig[]): Stat
         `${env.name}: stateBackend.region: bucket "${backend.bucket}" is also used in ${existing.region}; one bucket lives in one region, use the same region or another bucket; received "${backend.region}"`,
       ]);
     }
-    buckets.set(backend.bucket, { bucket: backend.bucket, region: backend.region, lockTable: existing?.lockTable ?? backend.lockTable });
+    if (existing && existing.kmsKeyId !== backend.kmsKeyId) {
+      throw new ConfigValidationError([
+        `${env.name}: stateBackend.kmsKeyId: bucket "${backend.bucket}" is also used with ${existing.kmsKeyId}; one bucket has one state key, use the same kmsKeyId; received "${backend.kmsKeyId}"`,
+      ]);
+    }
+    buckets.set(backend.bucket, { bucket: backend.bucket, region: backend.region, kmsKeyId: backend.kmsKeyId, lockTable: existing?.lockTable ?? backend.lockTable });
   }
   return [...buckets.values()].sort((a, b) => a.bucket.localeCompare(b.bucket));
 }

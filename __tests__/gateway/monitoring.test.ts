@@ -6,11 +6,13 @@ import { createHash } from 'node:crypto';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { generateSigningKey, m2mAccessTokenClaims, signJwt, type SigningKey } from '../../sandbox/cognito-tokens';
-import { DENY_REASONS } from '../../lambdas/authorizer/reasons';
+import { DENY_REASONS, REASONS } from '../../lambdas/authorizer/reasons';
+import { AUTHORIZER_FAULT_PATTERNS, FAULTS_NAMESPACE } from '../../lib/monitoring';
 import { environment, resourcesOf, synthEnvironment } from '../fixtures';
 import { captureOutput, loadAuthorizer } from '../support/authorizer-bundle';
 import { methodArn } from '../support/iam';
 import { JwksServer } from '../support/jwks-server';
+import { matchesSpaceDelimited } from '../support/log-patterns';
 
 /** One metric as CloudWatch stores it: namespace, name and the full dimension set with values. */
 interface EmittedMetric {
@@ -39,6 +41,8 @@ const CLIENT = 'client0reporting0000000001';
 let key: SigningKey;
 let jwks: JwksServer;
 const emitted: EmittedMetric[] = [];
+/** Every line the authorizer printed, as CloudWatch Logs would receive it. */
+const printed: string[] = [];
 
 beforeAll(async () => {
   key = generateSigningKey('key-1');
@@ -60,7 +64,13 @@ beforeAll(async () => {
     await request({ Authorization: `Bearer ${token}` }, 'POST', '/orders');
     await request({ Authorization: 'Bearer x.y.z' }, 'GET', '/orders');
     await request({ 'x-api-key': LEGACY_KEY }, 'GET', '/orders');
-    for (const line of output.lines()) if (line._aws) emitted.push(...metricsOf(line));
+    // Caller-controlled text that spells out the fault lines must not count as a fault.
+    await request({ Authorization: 'Bearer Task timed out' }, 'GET', '/Task timed out');
+    await request({ Authorization: 'Bearer RequestId: x Error: Runtime exited' }, 'GET', '/RequestId:/x/Error:/Runtime/exited');
+    for (const line of output.lines()) {
+      printed.push(JSON.stringify(line));
+      if (line._aws) emitted.push(...metricsOf(line));
+    }
   } finally {
     output.restore();
     await jwks.stop();
@@ -88,7 +98,10 @@ describe('Monitoring', () => {
       expect({ ...match!.dimensions, reason: dimensions.reason }).toEqual(dimensions);
       expect(DENY_REASONS).toContain(dimensions.reason);
     }
-    const insufficient = ours.find((alarm) => (alarm.dimensions as Record<string, string>).reason === 'insufficient_scope')!;
+    // An ordinary reason gets an alarm only when the config asks for one.
+    const { tf: optIn } = synthEnvironment(environment({ monitoring: { denialThresholds: { insufficient_scope: 50 } } }));
+    const insufficient = resourcesOf(optIn, 'aws_cloudwatch_metric_alarm').find((alarm) => (alarm.dimensions as Record<string, string> | undefined)?.reason === 'insufficient_scope')!;
+    expect(insufficient.threshold).toBe(50);
     expect(emitted.map((m) => m.dimensions)).toContainEqual(insufficient.dimensions);
   });
 
@@ -104,7 +117,7 @@ describe('Monitoring', () => {
       }
     };
     collect(body);
-    expect(expressions.length).toBe(3);
+    expect(expressions.length).toBe(5);
     for (const expression of expressions) {
       const keys = /\{M2MAuth,([^}]+)\}/.exec(expression)![1].split(',').sort().join();
       expect(emitted.some((metric) => Object.keys(metric.dimensions).sort().join() === keys)).toBe(true);
@@ -115,8 +128,44 @@ describe('Monitoring', () => {
     expect(emitted.map((m) => m.dimensions)).toContainEqual({ service: 'm2m-auth-authorizer', environment: 'dev', client: 'old-reporting' });
   });
 
+  test('the dashboard shows 401 and 403 rates, split by the status of each reason', () => {
+    const body = String(tf.resource.aws_cloudwatch_dashboard.monitoring_dashboard.dashboard_body);
+    const forbidden = DENY_REASONS.filter((reason) => REASONS[reason] === 403);
+    expect(forbidden).toEqual(['insufficient_scope', 'unknown_route']);
+    const reasons = `reason=(${forbidden.map((reason) => `\\"${reason}\\"`).join(' OR ')})`;
+    expect(body).toContain(`decision=\\"deny\\" NOT ${reasons}`);
+    expect(body).toContain(`decision=\\"deny\\" ${reasons}`);
+    expect(body).toContain('"label":"401 %"');
+    expect(body).toContain('"label":"403 %"');
+  });
+
+  test('no alarm counts ordinary 401s: AWS/Lambda Errors of a REST authorizer includes every "Unauthorized"', () => {
+    const authorizerErrors = alarms.filter((alarm) => alarm.namespace === 'AWS/Lambda' && alarm.metric_name === 'Errors' && JSON.stringify(alarm.dimensions).includes('authorizer'));
+    expect(authorizerErrors).toEqual([]);
+    const denialAlarms = ours.map((alarm) => (alarm.dimensions as Record<string, string>).reason);
+    for (const reason of denialAlarms) expect(['jwks_unavailable', 'revocation_unavailable', 'misconfigured', 'internal_error']).toContain(reason);
+  });
+
+  test('the fault alarm counts the lines Lambda writes for a timeout or a crashed runtime, in the authorizer\'s log group', () => {
+    expect(json).toHaveResourceWithProperties(CloudwatchMetricAlarm, { namespace: FAULTS_NAMESPACE, metric_name: 'm2m-auth-dev-authorizer', threshold: 1, statistic: 'Sum' });
+    const filters = resourcesOf(tf, 'aws_cloudwatch_log_metric_filter');
+    expect(filters.map((filter) => filter.pattern).sort()).toEqual(Object.values(AUTHORIZER_FAULT_PATTERNS).sort());
+    for (const filter of filters) {
+      expect(filter.log_group_name).toBe('${aws_cloudwatch_log_group.authorizer_log_group.name}');
+      expect(filter.metric_transformation).toEqual({ namespace: FAULTS_NAMESPACE, name: 'm2m-auth-dev-authorizer', value: '1', unit: 'Count' });
+    }
+    const faults = [
+      '2026-12-02T05:41:12.417Z 5f3c1a9e-0b7e-4c55-9d9a-0d2f1c4b9e21 Task timed out after 5.00 seconds',
+      'RequestId: 5f3c1a9e-0b7e-4c55-9d9a-0d2f1c4b9e21 Error: Runtime exited with error: signal: killed',
+    ];
+    const counted = (line: string) => Object.values(AUTHORIZER_FAULT_PATTERNS).some((pattern) => matchesSpaceDelimited(pattern, line));
+    expect(faults.filter(counted)).toEqual(faults);
+    expect(printed.length).toBeGreaterThanOrEqual(6);
+    expect(printed.some((line) => line.includes('Task timed out'))).toBe(true);
+    expect(printed.filter(counted)).toEqual([]);
+  });
+
   test('Lambda and API alarms, all to the encrypted topic with the e-mail subscription', () => {
-    expect(json).toHaveResourceWithProperties(CloudwatchMetricAlarm, { namespace: 'AWS/Lambda', metric_name: 'Errors', dimensions: { FunctionName: '${aws_lambda_function.authorizer_function.function_name}' } });
     expect(json).toHaveResourceWithProperties(CloudwatchMetricAlarm, { namespace: 'AWS/Lambda', metric_name: 'Throttles' });
     expect(json).toHaveResourceWithProperties(CloudwatchMetricAlarm, { namespace: 'AWS/Lambda', metric_name: 'Duration', extended_statistic: 'p99', threshold: 1000 });
     const rate = alarms.find((alarm) => String(alarm.alarm_name).endsWith('api-5xx-rate'))!;
