@@ -27,7 +27,7 @@ export interface SecretsManagerLike {
 
 /**
  * A loader for the credentials in the secret the stack writes per client
- * (`{client_id, client_secret, token_endpoint, scopes}`); pass it as `credentials`, and it is read
+ * (`{client_id, client_secret, token_endpoint}`; an optional `scopes` array is honoured); pass it as `credentials`, and it is read
  * once, on the first token request. Uses `@aws-sdk/client-secrets-manager` (install it in your
  * service; the Lambda runtime has it). The secret's value is never part of an error.
  *
