@@ -4,10 +4,9 @@
  */
 import * as path from 'node:path';
 import { App } from 'cdktf';
-import { ConfigValidationError, configWarnings, loadEnvironments } from './lib/config/load';
-import { M2mAuthStack } from './lib/m2m-auth-stack';
-import { STATE_BOOTSTRAP_STACK, StateBootstrapStack, stateBucketsOf } from './lib/state-bootstrap-stack';
-import { formatHcl, removeStaleStackFiles, unquoteHclReferences } from './lib/synth-output';
+import { ConfigValidationError, configWarnings, loadEnvironments } from './lib/config';
+import { M2mAuthStack, STATE_BOOTSTRAP_STACK, StateBootstrapStack, stateBucketsOf } from './lib/stacks';
+import { formatHcl, removeStaleStackFiles, unquoteHclReferences } from './lib/terraform';
 
 function main(): void {
   const environments = loadEnvironments();

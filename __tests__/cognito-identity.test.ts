@@ -4,8 +4,8 @@ import { CognitoUserGroup } from '@cdktf/provider-aws/lib/cognito-user-group';
 import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
 import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
 import { CognitoUserPoolDomain } from '@cdktf/provider-aws/lib/cognito-user-pool-domain';
-import { CognitoIdentity } from '../lib/cognito-identity';
-import { ResourceNaming } from '../lib/naming';
+import { CognitoIdentity } from '../lib/identity/cognito-identity';
+import { ResourceNaming } from '../lib/terraform/naming';
 import { environment, resourcesOf } from './fixtures';
 
 describe('CognitoIdentity', () => {

@@ -8,9 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApiGatewayAccount } from '@cdktf/provider-aws/lib/api-gateway-account';
 import { loadEnvironments } from '../lib/config/load';
-import { dashboardBody } from '../lib/monitoring';
-import { DESCRIPTION_LIMITS, fitDescription } from '../lib/naming';
-import { removeStaleStackFiles, unquoteReferences } from '../lib/synth-output';
+import { dashboardBody } from '../lib/monitoring/monitoring';
+import { DESCRIPTION_LIMITS, fitDescription } from '../lib/terraform/naming';
+import { removeStaleStackFiles, unquoteReferences } from '../lib/terraform/synth-output';
 import { environment, resourcesOf, synthEnvironment } from './fixtures';
 
 describe('a fresh account', () => {

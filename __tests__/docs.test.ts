@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironments } from '../lib/config/load';
-import { routeTableMarkdown } from '../lib/route-docs';
+import { routeTableMarkdown } from '../lib/docs/route-docs';
 
 describe('README.md', () => {
   const readme = fs.readFileSync(path.resolve(__dirname, '..', 'README.md'), 'utf8');

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Testing } from 'cdktf';
 import { validateEnvironments } from '../lib/config/load';
 import type { EnvironmentConfig, EnvironmentConfigInput } from '../lib/config/schema';
-import { M2mAuthStack } from '../lib/m2m-auth-stack';
+import { M2mAuthStack } from '../lib/stacks/m2m-auth-stack';
 
 /** A small, valid environment; tests override what they exercise. */
 export function environmentInput(overrides: Partial<EnvironmentConfigInput> = {}): EnvironmentConfigInput {

@@ -1,9 +1,9 @@
 import { Testing } from 'cdktf';
 import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
-import { CognitoIdentity } from '../lib/cognito-identity';
-import { M2mClients } from '../lib/m2m-clients';
-import { ResourceNaming } from '../lib/naming';
+import { CognitoIdentity } from '../lib/identity/cognito-identity';
+import { M2mClients } from '../lib/identity/m2m-clients';
+import { ResourceNaming } from '../lib/terraform/naming';
 import { environment, resourcesOf } from './fixtures';
 
 describe('M2mClients', () => {

@@ -1,4 +1,4 @@
-import { PERMISSIONS, ROLE_PERMISSIONS, rolesAllow, rolesFor, routesAllowedFor, STANDARD_SCOPE_ROLES, type Route } from '../lib/permission-model';
+import { PERMISSIONS, ROLE_PERMISSIONS, rolesAllow, rolesFor, routesAllowedFor, STANDARD_SCOPE_ROLES, type Route } from '../lambdas/authorizer/permission-model';
 
 describe('permission model', () => {
   const scopeRoles = STANDARD_SCOPE_ROLES;

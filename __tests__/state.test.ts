@@ -8,7 +8,7 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { ConfigValidationError } from '../lib/config/load';
-import { StateBootstrapStack, stateBucketsOf } from '../lib/state-bootstrap-stack';
+import { StateBootstrapStack, stateBucketsOf } from '../lib/stacks/state-bootstrap-stack';
 import { environment, synthEnvironment, type TerraformJson } from './fixtures';
 
 describe('state backend', () => {

@@ -15,9 +15,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bundleAuthorizer } from '../lib/authorizer-bundle';
+import { bundleAuthorizer } from '../lib/authorizer/authorizer-bundle';
 import { loadEnvironments } from '../lib/config/load';
-import type { Report } from './index';
+import type { Report } from './report';
 import type { WorkerInput, WorkerOutput } from './authorizer-worker';
 import { countFromEnv, median, progressOf } from './support';
 

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { loadEnvironments } from '../lib/config/load';
 import { startSandbox } from '../sandbox/server';
 import { TokenClient } from '../token-client';
-import type { Report } from './index';
+import type { Report } from './report';
 import { progressOf } from './support';
 
 const progress = progressOf('client');

@@ -4,7 +4,7 @@
  *
  * A section is a module under bench/ exporting `run(report)`; add it to SECTIONS to include it.
  */
-export type Report = (name: string, value: number, unit: string) => void;
+import { report, type Report } from './report';
 
 interface Section {
   run(report: Report): Promise<void>;
@@ -16,11 +16,6 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   client: () => import('./client'),
   local: () => import('./local'),
 };
-
-function report(name: string, value: number, unit: string): void {
-  if (!Number.isFinite(value)) throw new Error(`bench figure ${name} is not a finite number: ${value}`);
-  process.stdout.write(`${name}: ${Math.round(value * 100) / 100} ${unit}\n`);
-}
 
 async function main(args: string[]): Promise<void> {
   const unknown = args.filter((name) => !(name in SECTIONS));

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
 import { TokenClient } from '../token-client';
-import type { Report } from './index';
+import type { Report } from './report';
 import { countFromEnv, progressOf } from './support';
 
 const progress = progressOf('local');

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Report } from './index';
+import type { Report } from './report';
 import { buildNaiveApp } from './naive-app';
 import { countFromEnv, median, progressOf } from './support';
 

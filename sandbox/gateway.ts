@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { headerOf } from '../lambdas/authorizer/handler';
 import { RouteTable, type CompiledRoute } from '../lambdas/authorizer/routes';
-import type { Route } from '../lib/permission-model';
+import type { Route } from '../lambdas/authorizer/permission-model';
 import { policyAllows } from './iam-policy';
 
 type Handler<E, R> = (event: E) => Promise<R>;

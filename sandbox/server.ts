@@ -1,10 +1,10 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { bundleAuthorizer } from '../lib/authorizer-bundle';
+import { bundleAuthorizer } from '../lib/authorizer/authorizer-bundle';
 import type { EnvironmentConfig } from '../lib/config/schema';
-import { bundleLambda } from '../lib/lambda-bundle';
-import { SAMPLE_BACKEND_ENTRY } from '../lib/sample-backend';
+import { bundleLambda } from '../lib/bundling/lambda-bundle';
+import { SAMPLE_BACKEND_ENTRY } from '../lib/api/sample-backend';
 import { loadBundledHandler } from './bundles';
 import { jwksOf } from './cognito-tokens';
 import { SandboxGateway } from './gateway';

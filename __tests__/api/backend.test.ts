@@ -4,8 +4,8 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { environments } from '../../config/environments';
-import { bundleLambda } from '../../lib/lambda-bundle';
-import { SAMPLE_BACKEND_ENTRY } from '../../lib/sample-backend';
+import { bundleLambda } from '../../lib/bundling/lambda-bundle';
+import { SAMPLE_BACKEND_ENTRY } from '../../lib/api/sample-backend';
 import { loadBundledHandler } from '../../sandbox/bundles';
 import { API_KEY, CONTEXTS, TOKEN, captureOutput, eventOf, httpEvent, restEvent, type Format, type PrincipalKind, type RequestOptions } from './gateway-events';
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { unzipSync } from 'fflate';
-import { authorizerPolicyOf, bundleAuthorizer } from '../../lib/authorizer-bundle';
+import { authorizerPolicyOf, bundleAuthorizer } from '../../lib/authorizer/authorizer-bundle';
 import { environment, resourcesOf, synthEnvironment } from '../fixtures';
 
 describe('DualTokenAuthorizer (deployment)', () => {

@@ -4,7 +4,7 @@ import { AuthorizationDenied } from '../../lambdas/authorizer/reasons';
 import { RouteTable } from '../../lambdas/authorizer/routes';
 import { readSettings } from '../../lambdas/authorizer/settings';
 import { bearerToken, precheckJwt } from '../../lambdas/authorizer/token';
-import { ROLES, rolesAllow, type Route } from '../../lib/permission-model';
+import { ROLES, rolesAllow, type Route } from '../../lambdas/authorizer/permission-model';
 import { ARN_PREFIX, methodArn, policyAllows } from '../support/iam';
 
 async function reasonOf(promise: Promise<unknown> | (() => unknown)): Promise<string> {

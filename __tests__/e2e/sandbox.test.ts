@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { rolesAllow, STANDARD_SCOPE_ROLES } from '../../lib/permission-model';
+import { rolesAllow, STANDARD_SCOPE_ROLES } from '../../lambdas/authorizer/permission-model';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { TokenClient, TokenEndpointError } from '../../token-client';
 import { environments } from '../../config/environments';

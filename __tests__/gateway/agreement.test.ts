@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { APIGatewaySimpleAuthorizerResult } from 'aws-lambda';
-import { ROLES, rolesAllow, STANDARD_SCOPE_ROLES, type Role } from '../../lib/permission-model';
+import { ROLES, rolesAllow, STANDARD_SCOPE_ROLES, type Role } from '../../lambdas/authorizer/permission-model';
 import { generateSigningKey, m2mAccessTokenClaims, signJwt, userAccessTokenClaims, type SigningKey } from '../../sandbox/cognito-tokens';
 import { environment, resourcesOf, synthEnvironment } from '../fixtures';
 import { captureOutput, loadAuthorizer, type AuthorizerHandler } from '../support/authorizer-bundle';

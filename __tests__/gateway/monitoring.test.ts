@@ -7,7 +7,7 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { generateSigningKey, m2mAccessTokenClaims, signJwt, type SigningKey } from '../../sandbox/cognito-tokens';
 import { DENY_REASONS, REASONS } from '../../lambdas/authorizer/reasons';
-import { AUTHORIZER_FAULT_PATTERNS, FAULTS_NAMESPACE } from '../../lib/monitoring';
+import { AUTHORIZER_FAULT_PATTERNS, FAULTS_NAMESPACE } from '../../lib/monitoring/monitoring';
 import { environment, resourcesOf, synthEnvironment } from '../fixtures';
 import { captureOutput, loadAuthorizer } from '../support/authorizer-bundle';
 import { methodArn } from '../support/iam';

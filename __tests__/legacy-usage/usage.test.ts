@@ -4,7 +4,7 @@
  */
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { bundleLambda } from '../../lib/lambda-bundle';
+import { bundleLambda } from '../../lib/bundling/lambda-bundle';
 import type { LegacyUsageReport } from '../../lambdas/legacy-usage/index';
 import { LEGACY_USAGE_METRIC, LEGACY_USAGE_SERVICE } from '../../lambdas/legacy-usage/metrics';
 import { loadBundledHandler } from '../../sandbox/bundles';

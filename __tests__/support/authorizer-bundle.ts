@@ -1,4 +1,4 @@
-import { bundleAuthorizer } from '../../lib/authorizer-bundle';
+import { bundleAuthorizer } from '../../lib/authorizer/authorizer-bundle';
 import type { EnvironmentConfig } from '../../lib/config/schema';
 import type { AuthorizerEvent, AuthorizerResult } from '../../lambdas/authorizer/handler';
 import { loadBundledHandler } from '../../sandbox/bundles';

@@ -1,4 +1,4 @@
-import { rolesAllow } from '../../lib/permission-model';
+import { rolesAllow } from './permission-model';
 import { DecisionCache } from './decision-cache';
 import { DenyList } from './deny-list';
 import type { AuthorizerPolicy } from './policy';

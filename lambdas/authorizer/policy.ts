@@ -1,4 +1,4 @@
-import type { Role, Route } from '../../lib/permission-model';
+import type { Role, Route } from './permission-model';
 
 /**
  * The environment's permission model as the authorizer needs it. It reaches the Lambda inside its

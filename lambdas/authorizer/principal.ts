@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { rolesFor, type Role } from '../../lib/permission-model';
+import { rolesFor, type Role } from './permission-model';
 import type { AuthorizerPolicy } from './policy';
 import { AuthorizationDenied } from './reasons';
 

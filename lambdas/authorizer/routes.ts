@@ -1,4 +1,4 @@
-import { rolesAllow, type Role, type Route } from '../../lib/permission-model';
+import { rolesAllow, type Role, type Route } from './permission-model';
 
 /** A route of the table, compiled once at start-up. */
 export interface CompiledRoute extends Route {

@@ -12,7 +12,7 @@ import {
   ROLES,
   STANDARD_SCOPE_ROLES,
   type Role,
-} from '../permission-model';
+} from '../../lambdas/authorizer/permission-model';
 
 /** Cognito: an access token lives between 5 minutes and 1 day. */
 export const ACCESS_TOKEN_MINUTES = { min: 5, max: 24 * 60, default: 60, withoutOptIn: 60 } as const;

@@ -6,7 +6,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import type { LambdaBundle } from './lambda-bundle';
-import { fitDescription } from './naming';
+import { fitDescription } from '../terraform/naming';
 
 /** Lambda runtime and architecture of every function we deploy. */
 export const LAMBDA_RUNTIME = { runtime: 'nodejs22.x', architecture: 'arm64' } as const;

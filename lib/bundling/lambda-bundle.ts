@@ -6,7 +6,7 @@ import { buildSync } from 'esbuild';
 import { zipSync } from 'fflate';
 
 /** Repository root, where esbuild resolves entries and node_modules. */
-const PROJECT_ROOT = path.resolve(__dirname, '..');
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 // A fixed timestamp keeps the zip, and so `source_code_hash`, identical for identical code.
 const ZIP_MTIME = new Date('2020-01-01T00:00:00Z');
 

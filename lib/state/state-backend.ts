@@ -1,5 +1,5 @@
 import { CloudBackend, NamedCloudWorkspace, S3Backend, type TerraformStack } from 'cdktf';
-import type { StateBackendConfig } from './config/schema';
+import type { StateBackendConfig } from '../config/schema';
 
 /** The S3 object key of an environment's state: `<keyPrefix>/<environment>/terraform.tfstate`. */
 export function stateKey(keyPrefix: string, environment: string): string {

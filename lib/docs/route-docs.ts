@@ -1,4 +1,4 @@
-import { ROLES, rolesAllow, type Route } from './permission-model';
+import { ROLES, rolesAllow, type Route } from '../../lambdas/authorizer/permission-model';
 
 /**
  * The README's route table for `routes`, from the permission model: which roles may call each route.

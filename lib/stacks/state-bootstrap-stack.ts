@@ -13,9 +13,9 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { ConfigValidationError } from './config/load';
-import type { EnvironmentConfig } from './config/schema';
-import { NamedStack } from './named-stack';
+import { ConfigValidationError } from '../config/load';
+import type { EnvironmentConfig } from '../config/schema';
+import { NamedStack } from '../terraform/named-stack';
 
 /** The stack name: `npx cdktf deploy state-bootstrap`. */
 export const STATE_BOOTSTRAP_STACK = 'state-bootstrap';

@@ -1,7 +1,7 @@
-import type { EnvironmentConfig } from './config/schema';
-import { scopeRoles } from './config/schema';
-import { bundleLambda, type LambdaBundle } from './lambda-bundle';
-import type { AuthorizerPolicy } from '../lambdas/authorizer/policy';
+import type { EnvironmentConfig } from '../config/schema';
+import { scopeRoles } from '../config/schema';
+import { bundleLambda, type LambdaBundle } from '../bundling/lambda-bundle';
+import type { AuthorizerPolicy } from '../../lambdas/authorizer/policy';
 
 export const AUTHORIZER_ENTRY = 'lambdas/authorizer/index.ts';
 

@@ -6,7 +6,7 @@ import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
 import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
 import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { accessLogFormat, accessLogGroup, allowGatewayInvoke, routeId, type ApiGateway, type ApiGatewayProps } from './api-gateway';
-import { fitDescription } from './naming';
+import { fitDescription } from '../terraform/naming';
 
 /**
  * The HTTP API option (`gateway.type: "http"`): the same routes behind the same authorizer, called

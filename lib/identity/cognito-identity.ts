@@ -4,8 +4,8 @@ import { CognitoUserGroup } from '@cdktf/provider-aws/lib/cognito-user-group';
 import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
 import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
 import { CognitoUserPoolDomain } from '@cdktf/provider-aws/lib/cognito-user-pool-domain';
-import type { EnvironmentConfig } from './config/schema';
-import { fitDescription, type ResourceNaming } from './naming';
+import type { EnvironmentConfig } from '../config/schema';
+import { fitDescription, type ResourceNaming } from '../terraform/naming';
 
 export interface CognitoIdentityProps {
   readonly config: EnvironmentConfig;

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import type { EnvironmentConfig } from './config/schema';
-import { bundleLambda } from './lambda-bundle';
-import type { ResourceNaming } from './naming';
-import { addNodeLambda } from './node-lambda';
+import type { EnvironmentConfig } from '../config/schema';
+import { bundleLambda } from '../bundling/lambda-bundle';
+import type { ResourceNaming } from '../terraform/naming';
+import { addNodeLambda } from '../bundling/node-lambda';
 
 export const SAMPLE_BACKEND_ENTRY = 'lambdas/api/index.ts';
 

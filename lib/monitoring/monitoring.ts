@@ -4,12 +4,12 @@ import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-lo
 import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
-import { DECISIONS_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/authorizer/observability';
-import { DENY_REASONS, REASONS } from '../lambdas/authorizer/reasons';
-import { LEGACY_USAGE_METRIC, LEGACY_USAGE_SERVICE } from '../lambdas/legacy-usage/metrics';
-import type { ApiGateway } from './api-gateway';
-import type { EnvironmentConfig } from './config/schema';
-import { fitDescription, type ResourceNaming } from './naming';
+import { DECISIONS_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/authorizer/observability';
+import { DENY_REASONS, REASONS } from '../../lambdas/authorizer/reasons';
+import { LEGACY_USAGE_METRIC, LEGACY_USAGE_SERVICE } from '../../lambdas/legacy-usage/metrics';
+import type { ApiGateway } from '../api/api-gateway';
+import type { EnvironmentConfig } from '../config/schema';
+import { fitDescription, type ResourceNaming } from '../terraform/naming';
 
 export interface MonitoringProps {
   readonly config: EnvironmentConfig;

@@ -4,9 +4,9 @@ import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import type { CognitoIdentity } from './cognito-identity';
-import type { M2mClientConfig } from './config/schema';
-import { fitDescription, type ResourceNaming } from './naming';
-import { ReplaceTrigger } from './replace-trigger';
+import type { M2mClientConfig } from '../config/schema';
+import { fitDescription, type ResourceNaming } from '../terraform/naming';
+import { ReplaceTrigger } from '../terraform/replace-trigger';
 
 export interface M2mClientsProps {
   readonly identity: CognitoIdentity;

@@ -2,8 +2,8 @@ import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
-import type { EnvironmentConfig, RouteConfig } from './config/schema';
-import type { ResourceNaming } from './naming';
+import type { EnvironmentConfig, RouteConfig } from '../config/schema';
+import type { ResourceNaming } from '../terraform/naming';
 
 /** Where the gateway sends authorized requests. */
 export type BackendTarget =

@@ -1,20 +1,13 @@
 import { Construct } from 'constructs';
 import { TerraformOutput } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { CognitoIdentity } from './cognito-identity';
-import type { ApiGateway, BackendTarget } from './api-gateway';
-import { DualTokenAuthorizer } from './dual-token-authorizer';
-import { HttpApi } from './http-api';
-import { LegacyUsageCheck } from './legacy-usage-check';
-import { Monitoring } from './monitoring';
-import { RestApi } from './rest-api';
-import { SampleBackend } from './sample-backend';
-import type { EnvironmentConfig } from './config/schema';
-import { EnvironmentKey } from './environment-key';
-import { M2mClients } from './m2m-clients';
-import { NamedStack } from './named-stack';
-import { ResourceNaming } from './naming';
-import { configureStateBackend } from './state-backend';
+import { HttpApi, RestApi, SampleBackend, type ApiGateway, type BackendTarget } from '../api';
+import { DualTokenAuthorizer } from '../authorizer';
+import type { EnvironmentConfig } from '../config';
+import { CognitoIdentity, EnvironmentKey, M2mClients } from '../identity';
+import { LegacyUsageCheck, Monitoring } from '../monitoring';
+import { configureStateBackend } from '../state';
+import { NamedStack, ResourceNaming } from '../terraform';
 
 export interface M2mAuthStackProps {
   readonly config: EnvironmentConfig;

@@ -2,13 +2,13 @@ import { Construct } from 'constructs';
 import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
-import { EMPTY_DENY_LIST } from '../lambdas/authorizer/deny-list';
+import { EMPTY_DENY_LIST } from '../../lambdas/authorizer/deny-list';
 import { bundleAuthorizer } from './authorizer-bundle';
-import type { CognitoIdentity } from './cognito-identity';
-import type { EnvironmentConfig } from './config/schema';
-import type { M2mClients } from './m2m-clients';
-import { addNodeLambda } from './node-lambda';
-import type { ResourceNaming } from './naming';
+import type { CognitoIdentity } from '../identity/cognito-identity';
+import type { EnvironmentConfig } from '../config/schema';
+import type { M2mClients } from '../identity/m2m-clients';
+import { addNodeLambda } from '../bundling/node-lambda';
+import type { ResourceNaming } from '../terraform/naming';
 
 export interface DualTokenAuthorizerProps {
   readonly config: EnvironmentConfig;

@@ -3,11 +3,11 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { DEFAULT_WINDOW_DAYS, LEGACY_USAGE_ENV } from '../lambdas/legacy-usage/settings';
-import type { EnvironmentConfig } from './config/schema';
-import { bundleLambda } from './lambda-bundle';
-import type { ResourceNaming } from './naming';
-import { addNodeLambda } from './node-lambda';
+import { DEFAULT_WINDOW_DAYS, LEGACY_USAGE_ENV } from '../../lambdas/legacy-usage/settings';
+import type { EnvironmentConfig } from '../config/schema';
+import { bundleLambda } from '../bundling/lambda-bundle';
+import type { ResourceNaming } from '../terraform/naming';
+import { addNodeLambda } from '../bundling/node-lambda';
 
 export const LEGACY_USAGE_ENTRY = 'lambdas/legacy-usage/index.ts';
 

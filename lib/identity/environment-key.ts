@@ -4,7 +4,7 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import type { ResourceNaming } from './naming';
+import type { ResourceNaming } from '../terraform/naming';
 
 export interface EnvironmentKeyProps {
   readonly naming: ResourceNaming;
