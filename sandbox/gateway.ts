@@ -38,7 +38,7 @@ export interface GatewayReply {
 
 const API_ARN = 'arn:aws:execute-api:local:000000000000:sandbox';
 
-/** The JSON error bodies and headers the deployed REST API answers with (lib/rest-api.ts). */
+/** The JSON error bodies and headers the deployed REST API answers with (lib/api/rest-api.ts). */
 function gatewayError(status: number, error: string, message: string, requestId: string, wwwAuthenticate?: string): GatewayReply {
   return {
     status,

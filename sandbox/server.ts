@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { bundleAuthorizer } from '../lib/authorizer/authorizer-bundle';
 import type { EnvironmentConfig } from '../lib/config/schema';
-import { bundleLambda } from '../lib/bundling/lambda-bundle';
-import { SAMPLE_BACKEND_ENTRY } from '../lib/api/sample-backend';
+import { bundleSampleBackend } from '../lib/api/sample-backend-bundle';
 import { loadBundledHandler } from './bundles';
 import { jwksOf } from './cognito-tokens';
 import { SandboxGateway } from './gateway';
@@ -70,7 +69,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     REVOCATION_MAX_STALE_SECONDS: String(config.authorizer.revocationMaxStaleSeconds),
     DECISION_CACHE_SIZE: String(config.authorizer.decisionCacheSize),
   });
-  const backend = loadBundledHandler<(event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>>(bundleLambda({ entry: SAMPLE_BACKEND_ENTRY }).code, {
+  const backend = loadBundledHandler<(event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>>(bundleSampleBackend(config).code, {
     ENVIRONMENT: config.name,
   });
   const gateway = new SandboxGateway({

@@ -1,11 +1,11 @@
 /**
- * The real sample backend bundle (what synth deploys, lambdas/api), called with realistic REST API
- * (payload 1.0) and HTTP API (payload 2.0) proxy events.
+ * The real sample backend bundle (what synth deploys, lambdas/api, with a route table compiled in),
+ * called with realistic REST API (payload 1.0) and HTTP API (payload 2.0) proxy events.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { environments } from '../../config/environments';
 import { bundleLambda } from '../../lib/bundling/lambda-bundle';
-import { SAMPLE_BACKEND_ENTRY } from '../../lib/api/sample-backend';
+import { bundleSampleBackend, SAMPLE_BACKEND_ENTRY, sampleBackendRouteKeys, type SampleBackendSource } from '../../lib/api/sample-backend-bundle';
+import { loadEnvironments } from '../../lib/config/load';
 import { loadBundledHandler } from '../../sandbox/bundles';
 import { API_KEY, CONTEXTS, TOKEN, captureOutput, eventOf, httpEvent, restEvent, type Format, type PrincipalKind, type RequestOptions } from './gateway-events';
 
@@ -21,12 +21,33 @@ interface Outcome {
 const FORMATS: readonly Format[] = ['rest', 'http'];
 const SERVICE_BY = { principalType: 'service', principalId: CONTEXTS.service.principalId, clientName: 'billing-batch' };
 
+/**
+ * The route table of most tests: the routes the sample has behaviour for (exercised below), and
+ * configured routes it knows nothing about, which it must answer too.
+ */
+const TABLE: SampleBackendSource = {
+  routes: [
+    { method: 'GET', path: '/whoami' },
+    { method: 'GET', path: '/orders' },
+    { method: 'GET', path: '/orders/{id}' },
+    { method: 'POST', path: '/orders' },
+    { method: 'PUT', path: '/orders/{id}' },
+    { method: 'DELETE', path: '/orders/{id}' },
+    { method: 'POST', path: '/orders/{id}/fulfil' },
+    { method: 'GET', path: '/reports/{id}' },
+    { method: 'POST', path: '/jobs/{name}/run' },
+    { method: 'GET', path: '/files/{path+}' },
+  ],
+};
+
+const loadBackend = (table: SampleBackendSource) => loadBundledHandler<Handler>(bundleSampleBackend(table).code, { ENVIRONMENT: 'test' });
+
 let handler: Handler;
 let output: ReturnType<typeof captureOutput>;
 
 beforeAll(() => {
   output = captureOutput();
-  handler = loadBundledHandler<Handler>(bundleLambda({ entry: SAMPLE_BACKEND_ENTRY }).code, { ENVIRONMENT: 'test' });
+  handler = loadBackend(TABLE);
 });
 
 afterAll(() => output.restore());
@@ -35,9 +56,9 @@ afterAll(() => output.restore());
  * Calls the bundle with `event`. Every answer, whatever the test, must be JSON with its content type,
  * come with exactly one log line, and carry neither the token nor the API key.
  */
-async function call(event: unknown): Promise<Outcome> {
+async function call(event: unknown, backend: Handler = handler): Promise<Outcome> {
   output.clear();
-  const result = await handler(event);
+  const result = await backend(event);
   expect(result.headers).toMatchObject({ 'content-type': 'application/json' });
   const lines = output.lines();
   expect(lines).toHaveLength(1);
@@ -147,14 +168,53 @@ describe.each(FORMATS)('order routes, %s API', (format) => {
   });
 });
 
-test('every route of the shipped config is answered (config and backend agree)', async () => {
-  for (const route of environments.dev.routes) {
-    for (const format of FORMATS) {
-      const options = { pathParameters: route.path.includes('{id}') ? { id: '1' } : undefined, ...order({ item: 'widget', quantity: 1 }) };
-      const { status } = await send(format, route.method, route.path, options);
-      expect({ route: `${route.method} ${route.path}`, format, status }).toEqual({ route: `${route.method} ${route.path}`, format, status: route.method === 'POST' && route.path === '/orders' ? 201 : 200 });
+/** A value for every `{param}` of `path`: `1` for `{id}` (a seed order), else a made-up one. */
+function parametersOf(path: string): Record<string, string> | undefined {
+  const names = [...path.matchAll(/\{([^}+]+)\+?\}/g)].map((match) => match[1]);
+  return names.length === 0 ? undefined : Object.fromEntries(names.map((name) => [name, name === 'id' ? '1' : `${name}-value`]));
+}
+
+describe('any other configured route', () => {
+  const others = TABLE.routes.filter((route) => !route.path.startsWith('/orders') && route.path !== '/whoami');
+
+  test.each(FORMATS)('%s API: 200 naming the route, its path parameters and the caller', async (format) => {
+    expect(others.length).toBeGreaterThan(0);
+    for (const route of others) {
+      const key = `${route.method} ${route.path}`;
+      const pathParameters = parametersOf(route.path);
+      const { status, body, log } = await send(format, route.method, route.path, { pathParameters, principal: 'user', ...order({ item: 'ignored', quantity: 1 }) });
+      const { principalType, principalId, clientId, clientName } = CONTEXTS.user;
+      expect([key, status, body]).toEqual([key, 200, { route: key, pathParameters: pathParameters ?? {}, caller: { principalType, principalId, clientId, clientName } }]);
+      expect(log).toMatchObject({ level: 'INFO', route: key, format, status: 200, principalType: 'user' });
     }
-  }
+  });
+
+  test('a route the sample has behaviour for is answered only when configured', async () => {
+    const withoutWhoami = loadBackend({ routes: TABLE.routes.filter((route) => route.path !== '/whoami') });
+    expect((await call(restEvent('GET', '/whoami'), withoutWhoami)).status).toBe(404);
+    expect((await call(restEvent('GET', '/orders'), withoutWhoami)).status).toBe(200);
+  });
+});
+
+describe.each(loadEnvironments({}).map((config) => [config.name, config]))('the shipped config: %s', (_name, config) => {
+  let backend: Handler;
+  beforeAll(() => {
+    backend = loadBackend(config);
+  });
+
+  test.each(FORMATS)('every configured route is answered, %s API (config and backend agree)', async (format) => {
+    for (const route of config.routes) {
+      const key = `${route.method} ${route.path}`;
+      const { status } = await call(eventOf(format, route.method, route.path, { pathParameters: parametersOf(route.path), ...order({ item: 'widget', quantity: 1 }) }), backend);
+      expect([key, status >= 200 && status < 300]).toEqual([key, true]);
+    }
+  });
+
+  test('a route outside the table is a 404 that lists the table', async () => {
+    const { status, body } = await call(restEvent('GET', '/not-configured'), backend);
+    expect(status).toBe(404);
+    expect(body.message).toBe(`no route "GET /not-configured"; this backend answers ${sampleBackendRouteKeys(config).join(', ')}`);
+  });
 });
 
 describe('order body validation (400)', () => {
@@ -263,14 +323,10 @@ describe('not found (404)', () => {
     for (const id of ['__proto__', 'constructor', 'toString']) expect((await send('rest', 'GET', '/orders/{id}', { pathParameters: { id } })).status).toBe(404);
   });
 
-  test('fails when the route is unknown', async () => {
+  test('fails when the route is not configured', async () => {
     const rest = await call(restEvent('PATCH', '/orders/{id}', { pathParameters: { id: '1' } }));
     expect(rest.status).toBe(404);
-    expect(rest.body).toEqual({
-      error: 'not_found',
-      message:
-        'no route "PATCH /orders/{id}"; this backend answers GET /whoami, GET /orders, GET /orders/{id}, POST /orders, PUT /orders/{id}, DELETE /orders/{id}, POST /orders/{id}/fulfil',
-    });
+    expect(rest.body).toEqual({ error: 'not_found', message: `no route "PATCH /orders/{id}"; this backend answers ${sampleBackendRouteKeys(TABLE).join(', ')}` });
     expect(rest.log).toMatchObject({ route: 'PATCH /orders/{id}', status: 404, principalType: 'service' });
     const http = await call(httpEvent('$default'));
     expect(http).toMatchObject({ status: 404, body: { error: 'not_found' }, log: { route: '$default', format: 'http' } });
@@ -309,6 +365,14 @@ describe('a misconfigured gateway (500, fail closed)', () => {
     const { status, log } = await call(event);
     expect(status).toBe(500);
     expect(log.detail).toBe('HTTP API payload format 1.0: set the integration payload_format_version to 2.0');
+  });
+
+  test('fails when the bundle has no route table (built without bundleSampleBackend)', async () => {
+    const unbundled = loadBundledHandler<Handler>(bundleLambda({ entry: SAMPLE_BACKEND_ENTRY }).code, { ENVIRONMENT: 'test' });
+    const { status, body, log } = await call(restEvent('GET', '/whoami'), unbundled);
+    expect(status).toBe(500);
+    expect(body).toEqual({ error: 'misconfigured', message: 'the backend was deployed without its route table; this is a deployment error, not a problem with the request' });
+    expect(log).toMatchObject({ level: 'ERROR', detail: 'no bundled route table: build the sample backend with bundleSampleBackend (lib/api/sample-backend-bundle.ts)' });
   });
 
   test('fails when the event is not a proxy event at all, without throwing', async () => {

@@ -8,15 +8,18 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { ApiError } from './errors';
 import { readCaller, readRequest, type ApiRequest, type BackendEvent, type Caller } from './events';
 import { errorReply, toProxyResult, type Reply } from './responses';
+import { bundledRouteKeys } from './route-table';
 import { route } from './router';
 
-/** The `service` of the log lines (lib/sample-backend.ts sets the same POWERTOOLS_SERVICE_NAME). */
+/** The `service` of the log lines (lib/api/sample-backend.ts sets the same POWERTOOLS_SERVICE_NAME). */
 export const SERVICE_NAME = 'm2m-auth-api';
 
 const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { environment: process.env.ENVIRONMENT || 'unknown' } });
 
 /**
- * Answers one proxied request: `GET /whoami` and the order routes, JSON in every case. A missing
+ * Answers one proxied request on a configured route (the route table is compiled into the bundle):
+ * `GET /whoami` and the order routes with their behaviour, any other configured route with which
+ * route it is and who called; JSON in every case. A route outside the table is a 404; a missing
  * authorizer context or an unknown event format is a logged 500 (`misconfigured`).
  *
  * @example
@@ -31,7 +34,7 @@ export async function handler(event: BackendEvent): Promise<APIGatewayProxyResul
   try {
     request = readRequest(event);
     caller = readCaller(request.authorizerContext);
-    reply = route(request, caller);
+    reply = route(request, caller, bundledRouteKeys());
   } catch (error) {
     failure =
       error instanceof ApiError

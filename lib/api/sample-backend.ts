@@ -1,15 +1,14 @@
 import { Construct } from 'constructs';
 import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import type { EnvironmentConfig } from '../config/schema';
-import { bundleLambda } from '../bundling/lambda-bundle';
 import type { ResourceNaming } from '../terraform/naming';
 import { addNodeLambda } from '../bundling/node-lambda';
-
-export const SAMPLE_BACKEND_ENTRY = 'lambdas/api/index.ts';
+import { bundleSampleBackend } from './sample-backend-bundle';
 
 /**
- * The bundled sample backend (lambdas/api): answers the sample routes with what was done and by whom,
- * from the authorizer's context. No persistence and no permissions beyond its own log group.
+ * The bundled sample backend (lambdas/api), with the environment's route table compiled in: answers
+ * the sample routes with what was done and by whom, any other configured route with the route and
+ * the caller, from the authorizer's context. No persistence and no permissions beyond its own log group.
  */
 export class SampleBackend extends Construct {
   readonly function: LambdaFunction;
@@ -19,7 +18,7 @@ export class SampleBackend extends Construct {
     this.function = addNodeLambda(this, {
       functionName: props.naming.name('api'),
       description: `Sample backend of ${props.config.resourceServer.name}`,
-      bundle: bundleLambda({ entry: SAMPLE_BACKEND_ENTRY }),
+      bundle: bundleSampleBackend(props.config),
       logRetentionDays: props.config.logRetentionDays,
       environment: { ENVIRONMENT: props.config.name, POWERTOOLS_SERVICE_NAME: 'm2m-auth-api' },
     }).function;

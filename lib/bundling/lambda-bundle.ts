@@ -34,7 +34,7 @@ const bundles = new Map<string, LambdaBundle>();
  * `cdktf diff` shows no change until the code does. Identical requests in one process are built once.
  *
  * @example
- * const bundle = bundleLambda({ entry: 'lambdas/api/index.ts' });
+ * const bundle = bundleLambda({ entry: 'lambdas/legacy-usage/index.ts' });
  */
 export function bundleLambda(options: LambdaBundleOptions): LambdaBundle {
   const key = JSON.stringify([options.entry, options.define ?? {}]);
