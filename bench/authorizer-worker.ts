@@ -5,23 +5,33 @@
  * else it writes), and that I/O belongs to the hot path. Progress goes to `progressFd` (the bench's
  * stderr); the figures go to `resultFile` as JSON.
  *
- * Everything is measured in this one process, in interleaved rounds (raw verify, first-seen, repeat),
- * so that the ratios compare like with like. Every timed handler call must return a policy that
- * allows the route, or the bench fails: a bench that measures denials is worthless.
+ * Everything is measured in this one process, in interleaved rounds (raw verify, ours first-seen and
+ * repeat, the naive peer's first-seen and repeat), so that the ratios compare like with like. Every
+ * timed handler call must return a policy that allows the route, or the bench fails: a bench that
+ * measures denials is worthless.
+ *
+ * With `profileDir`, the worker then breaks each kind of call down: it times a batch as is and a batch
+ * with `process.stdout.write` made a no-op (the difference is what writing the lines costs), and
+ * profiles a third batch, writes stubbed too, with the inspector's CPU profiler (as `node --cpu-prof`
+ * does), whose shares split the rest. bench/authorizer.ts prints the table. The profiler is kept off
+ * the writes because on this kind of machine it inflates write syscalls several times over.
  */
 import { verify, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
+import { Session } from 'node:inspector';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { JwksServer } from '../__tests__/support/jwks-server';
-import { generateSigningKey, m2mAccessTokenClaims, signJwt, type SigningKey } from '../sandbox/cognito-tokens';
+import { generateSigningKey, jwksOf, m2mAccessTokenClaims, signJwt, type SigningKey } from '../sandbox/cognito-tokens';
 import { policyAllows } from '../sandbox/iam-policy';
 import { median } from './support';
 
 export interface WorkerInput {
   /** The bundled authorizer (`index.js`), inside the repo so that `@aws-sdk/*` would resolve. */
   readonly bundleFile: string;
+  /** The bundled naive peer (bench/peer-authorizer.ts). */
+  readonly peerBundleFile: string;
   /** Where the worker writes its {@link WorkerOutput}. */
   readonly resultFile: string;
   /** Scratch dir for the deny-list file. */
@@ -37,18 +47,36 @@ export interface WorkerInput {
   readonly warmupCalls: number;
   /** File descriptor for progress lines (the child's stdout and stderr are /dev/null); 2 when run by hand. */
   readonly progressFd: number;
+  /**
+   * When set, break down `profileCalls` more calls of each kind (after the timed rounds), writing the
+   * profiles to `<profileDir>/<kind>.cpuprofile`, sampled every `profileIntervalUs`.
+   */
+  readonly profileDir?: string;
+  readonly profileCalls?: number;
+  readonly profileIntervalUs?: number;
 }
 
-export interface WorkerOutput {
-  readonly rawVerifyUs: number;
-  readonly firstSeenUs: number;
-  readonly repeatUs: number;
+/** One measured round: µs per call of each kind. */
+export interface Round {
+  rawVerifyUs: number;
+  firstSeenUs: number;
+  repeatUs: number;
+  peerFirstSeenUs: number;
+  peerRepeatUs: number;
+}
+
+export type CallKind = 'first-seen' | 'repeat' | 'peer-first-seen' | 'peer-repeat';
+
+export interface WorkerOutput extends Round {
   /** Per round, for the progress log. */
-  readonly rounds: ReadonlyArray<{ rawVerifyUs: number; firstSeenUs: number; repeatUs: number }>;
+  readonly rounds: readonly Round[];
   readonly allowedCalls: number;
   readonly jwksRequests: number;
-  /** What one (untimed) handler call writes, per stream. */
+  /** What one (untimed) handler call writes, per stream: ours, then the peer's. */
   readonly outputPerCall: { readonly stdout: readonly string[]; readonly stderr: readonly string[] };
+  readonly peerOutputPerCall: { readonly stdout: readonly string[]; readonly stderr: readonly string[] };
+  /** Per kind of call (profileDir only): µs per call as is and with writes stubbed, and the profile of a stubbed batch. */
+  readonly profiles: ReadonlyArray<{ kind: CallKind; file: string; calls: number; usPerCall: number; usPerCallWithoutWrites: number }>;
 }
 
 const CLIENT_ID = 'bench-client-1';
@@ -75,10 +103,15 @@ async function main(input: WorkerInput): Promise<void> {
 async function measure(input: WorkerInput, key: SigningKey, jwks: JwksServer): Promise<WorkerOutput> {
   const { publicKey } = key;
   const scopes = SCOPE_NAMES.map((name) => `${input.identifier}/${name}`);
-  const newToken = () => signJwt(key, m2mAccessTokenClaims({ issuer: jwks.issuer, clientId: CLIENT_ID, scopes }));
+  // The issuer a deployed authorizer derives from USER_POOL_ID, so that ours and the peer's
+  // CognitoJwtVerifier accept the same tokens; only the JWKS comes from the local server.
+  const issuer = `https://cognito-idp.${jwks.poolId.split('_')[0]}.amazonaws.com/${jwks.poolId}`;
+  const newToken = () => signJwt(key, m2mAccessTokenClaims({ issuer, clientId: CLIENT_ID, scopes }));
 
   // Signing is not what we measure: every token is made before the clock starts.
-  const tokenCount = input.warmupCalls + input.rounds * input.firstSeenBatch;
+  const profileCalls = input.profileDir ? (input.profileCalls ?? 4_000) : 0;
+  // Three batches per kind when breaking down: as is, writes stubbed, profiled (writes stubbed).
+  const tokenCount = input.warmupCalls + input.rounds * input.firstSeenBatch + 3 * profileCalls;
   const signStarted = performance.now();
   const events: APIGatewayTokenAuthorizerEvent[] = Array.from({ length: tokenCount }, () => eventOf(newToken()));
   progress(`${tokenCount} distinct tokens signed in ${((performance.now() - signStarted) / 1000).toFixed(1)} s`);
@@ -95,74 +128,138 @@ async function measure(input: WorkerInput, key: SigningKey, jwks: JwksServer): P
   fs.writeFileSync(denyListFile, JSON.stringify({ clientIds: [], jtis: [] }));
   Object.assign(process.env, {
     USER_POOL_ID: jwks.poolId,
-    TOKEN_ISSUER: jwks.issuer,
     JWKS_URL: jwks.jwksUrl,
     M2M_CLIENTS: `${input.clientName}=${CLIENT_ID}`,
     REVOCATION_FILE: denyListFile,
     REVOCATION_REFRESH_SECONDS: '60',
     ENVIRONMENT: 'bench',
   });
-  for (const name of ['USER_CLIENT_ID', 'REVOCATION_PARAMETER', 'REVOCATION_MAX_STALE_SECONDS', 'DECISION_CACHE_SIZE', 'JWKS_TIMEOUT_MS']) delete process.env[name];
+  for (const name of ['TOKEN_ISSUER', 'USER_CLIENT_ID', 'REVOCATION_PARAMETER', 'REVOCATION_MAX_STALE_SECONDS', 'DECISION_CACHE_SIZE', 'JWKS_TIMEOUT_MS']) delete process.env[name];
   const loadedAt = performance.now();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const handler = (require(input.bundleFile) as { handler: Handler }).handler;
+  // The peer, in the same environment; its verifier gets the JWKS by hand (deployed, it would fetch it from Cognito).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const peer = require(input.peerBundleFile) as { handler: Handler; verifier: { cacheJwks(jwks: unknown): void } };
+  peer.verifier.cacheJwks(jwksOf([key]));
 
-  // Warm-up: JWKS fetched, deny-list read, both paths compiled by the JIT.
+  // Warm-up: JWKS fetched, deny-list read, both paths compiled by the JIT, for ours and the peer.
   const warmup = events.slice(0, input.warmupCalls);
   let next = warmup.length;
-  const warmupResults = await timeCalls(handler, warmup);
-  check('warm-up (first seen)', warmupResults.results, warmupResults.failures, warmup.length);
   const repeated = Array.from({ length: input.warmupCalls }, () => warmup[warmup.length - 1]);
-  const warmupRepeat = await timeCalls(handler, repeated);
-  check('warm-up (repeat)', warmupRepeat.results, warmupRepeat.failures, repeated.length);
+  for (const [label, fn] of [['', handler], ['peer ', peer.handler]] as const) {
+    const first = await timeCalls(fn, warmup);
+    check(`${label}warm-up (first seen)`, first.results, first.failures, warmup.length);
+    const again = await timeCalls(fn, repeated);
+    check(`${label}warm-up (repeat)`, again.results, again.failures, repeated.length);
+  }
   rawVerifyBatch(signingInput, publicKey, signature, input.rawBatch);
   const jwksRequestsAfterWarmup = jwks.requests;
-  progress(`warm: ${warmup.length + repeated.length} calls allowed, JWKS fetched ${jwksRequestsAfterWarmup} time(s)`);
+  progress(`warm: ${2 * (warmup.length + repeated.length)} calls allowed (ours and the peer's), JWKS fetched ${jwksRequestsAfterWarmup} time(s)`);
 
   // The repeated token: one the handler has already seen and cached.
   const repeatToken = warmup[warmup.length - 1];
   const repeatEvents = Array.from({ length: input.repeatBatch }, () => ({ ...repeatToken }));
-  const rounds: Array<{ rawVerifyUs: number; firstSeenUs: number; repeatUs: number }> = [];
+  const rounds: Round[] = [];
   let allowedCalls = 0;
+  const timed = async (label: string, fn: Handler, batch: readonly APIGatewayTokenAuthorizerEvent[]) => {
+    const { ms, results, failures } = await timeCalls(fn, batch);
+    check(label, results, failures, batch.length);
+    allowedCalls += batch.length;
+    return (ms * 1000) / batch.length;
+  };
   for (let round = 0; round < input.rounds; round++) {
     const rawVerifyUs = rawVerifyBatch(signingInput, publicKey, signature, input.rawBatch);
-
     const fresh = events.slice(next, next + input.firstSeenBatch);
     next += fresh.length;
-    const first = await timeCalls(handler, fresh);
-    check(`round ${round + 1} first seen`, first.results, first.failures, fresh.length);
-
-    const repeat = await timeCalls(handler, repeatEvents);
-    check(`round ${round + 1} repeat`, repeat.results, repeat.failures, repeatEvents.length);
-
-    allowedCalls += fresh.length + repeatEvents.length;
-    rounds.push({ rawVerifyUs, firstSeenUs: (first.ms * 1000) / fresh.length, repeatUs: (repeat.ms * 1000) / repeatEvents.length });
+    const firstSeenUs = await timed(`round ${round + 1} first seen`, handler, fresh);
+    const repeatUs = await timed(`round ${round + 1} repeat`, handler, repeatEvents);
+    // The peer keeps no token cache: these tokens are as new to it as they were to ours.
+    const peerFirstSeenUs = await timed(`round ${round + 1} peer first seen`, peer.handler, fresh);
+    const peerRepeatUs = await timed(`round ${round + 1} peer repeat`, peer.handler, repeatEvents);
+    rounds.push({ rawVerifyUs, firstSeenUs, repeatUs, peerFirstSeenUs, peerRepeatUs });
   }
-  if (next !== events.length) throw new Error(`used ${next} of ${events.length} tokens`);
   if (jwks.requests !== jwksRequestsAfterWarmup) throw new Error(`the JWKS was fetched again during the measurement (${jwks.requests - jwksRequestsAfterWarmup} time(s)): not a warm measurement`);
   const secondsSinceLoad = (performance.now() - loadedAt) / 1000;
   if (secondsSinceLoad >= 60) progress(`warning: ${secondsSinceLoad.toFixed(0)} s since load: a deny-list refresh (every 60 s) may have fallen into a timed batch`);
 
+  const profiles: Array<WorkerOutput['profiles'][number]> = [];
+  if (input.profileDir) {
+    const freshBatches = [0, 1, 2].map(() => {
+      const batch = events.slice(next, next + profileCalls);
+      next += batch.length;
+      return batch;
+    });
+    const again = Array.from({ length: profileCalls }, () => ({ ...repeatToken }));
+    const kinds: Array<[CallKind, Handler, (i: number) => readonly APIGatewayTokenAuthorizerEvent[]]> = [
+      ['first-seen', handler, (i) => freshBatches[i]],
+      ['repeat', handler, () => again],
+      // The peer keeps no cache: the tokens ours has seen are new to it.
+      ['peer-first-seen', peer.handler, (i) => freshBatches[i]],
+      ['peer-repeat', peer.handler, () => again],
+    ];
+    for (const [kind, fn, batchOf] of kinds) {
+      const usPerCall = await timed(`broken-down ${kind}`, fn, batchOf(0));
+      const written = process.stdout.write;
+      process.stdout.write = (() => true) as typeof process.stdout.write;
+      try {
+        const usPerCallWithoutWrites = await timed(`broken-down ${kind} (writes stubbed)`, fn, batchOf(1));
+        const file = path.join(input.profileDir, `${kind}.cpuprofile`);
+        await profiled(file, input.profileIntervalUs ?? 100, () => timed(`profiled ${kind}`, fn, batchOf(2)));
+        profiles.push({ kind, file, calls: profileCalls, usPerCall, usPerCallWithoutWrites });
+      } finally {
+        process.stdout.write = written;
+      }
+    }
+  }
+  if (next !== events.length) throw new Error(`used ${next} of ${events.length} tokens`);
+
   const outputPerCall = await outputOfOneCall(handler, eventOf(newToken()), false);
   await outputOfOneCall(handler, { ...repeatToken }, true);
+  const peerOutputPerCall = await outputOfOneCall(peer.handler, { ...repeatToken }, undefined);
 
+  const medianOf = (pick: (round: Round) => number) => median(rounds.map(pick));
   return {
-    rawVerifyUs: median(rounds.map((r) => r.rawVerifyUs)),
-    firstSeenUs: median(rounds.map((r) => r.firstSeenUs)),
-    repeatUs: median(rounds.map((r) => r.repeatUs)),
+    rawVerifyUs: medianOf((r) => r.rawVerifyUs),
+    firstSeenUs: medianOf((r) => r.firstSeenUs),
+    repeatUs: medianOf((r) => r.repeatUs),
+    peerFirstSeenUs: medianOf((r) => r.peerFirstSeenUs),
+    peerRepeatUs: medianOf((r) => r.peerRepeatUs),
     rounds,
     allowedCalls,
     jwksRequests: jwks.requests,
     outputPerCall,
+    peerOutputPerCall,
+    profiles,
   };
+}
+
+/** Runs `work` under the inspector's CPU profiler and writes the profile to `file`. */
+async function profiled<T>(file: string, intervalUs: number, work: () => Promise<T>): Promise<T> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result))));
+  try {
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: intervalUs });
+    await post('Profiler.start');
+    const result = await work();
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    fs.writeFileSync(file, JSON.stringify(profile));
+    return result;
+  } finally {
+    session.disconnect();
+  }
 }
 
 /**
  * What one more call (not timed) writes to stdout and stderr, caught by wrapping the streams' `write`.
  * Its decision log line must say whether the principal came from the cache as `expectCached` says:
- * that is what makes first-seen and repeat the two paths they claim to be.
+ * that is what makes first-seen and repeat the two paths they claim to be (the peer has no cache:
+ * `undefined`, nothing to confirm).
  */
-async function outputOfOneCall(handler: Handler, event: APIGatewayTokenAuthorizerEvent, expectCached: boolean) {
+async function outputOfOneCall(handler: Handler, event: APIGatewayTokenAuthorizerEvent, expectCached: boolean | undefined) {
   const written = { stdout: [] as string[], stderr: [] as string[] };
   const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
   for (const name of ['stdout', 'stderr'] as const) {
@@ -178,6 +275,7 @@ async function outputOfOneCall(handler: Handler, event: APIGatewayTokenAuthorize
     process.stdout.write = originals.stdout;
     process.stderr.write = originals.stderr;
   }
+  if (expectCached === undefined) return written;
   const flags = written.stdout.flatMap((line) => {
     try {
       const cached = (JSON.parse(line) as { cached?: unknown }).cached;

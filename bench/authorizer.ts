@@ -5,20 +5,34 @@
  * - raw_verify_us: one `crypto.verify('RSA-SHA256')` with a ready public KeyObject: the floor.
  * - first_seen_us: a warm handler (JWKS and deny-list loaded) given a token it has never seen.
  * - repeat_us: the same handler given the same token again and again.
+ * - vs_peer_first_seen, vs_peer_repeat: ours / the naive peer (bench/peer-authorizer.ts: the same
+ *   libraries used the obvious way), same tokens, same process, same rounds.
  * - bundle_kb: the minified bundle. init_ms: `require()` of the bundle in a fresh process.
+ * - cold_*: a fresh process loads the bundle with the JWKS answering after BENCH_AUTHORIZER_JWKS_DELAY_MS
+ *   (50) and makes its first decision, called as the Lambda runtime calls it today, and (cold_ready_*)
+ *   as it would be if init waited for the bundle's `ready` (bench/authorizer-cold.ts).
  *
- * The handler writes a log line and an EMF line to stdout on every call; that I/O is part of the hot
- * path, so the calls run in a child process (bench/authorizer-worker.ts) whose stdout is /dev/null.
- * The three per-call figures come from the same child, in interleaved rounds (median of rounds).
+ * The handler writes its decision line to stdout on every call; that I/O is part of the hot path, so
+ * the calls run in a child process (bench/authorizer-worker.ts) whose stdout is /dev/null. The
+ * per-call figures come from the same child, in interleaved rounds: µs figures are medians of rounds,
+ * ratios medians of per-round ratios.
+ *
+ * BENCH_AUTHORIZER_PROFILE=1 also profiles a batch of each kind of call (an unminified bundle under
+ * the inspector's CPU profiler) and prints where the microseconds go (bench/cpu-profile.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bundleAuthorizer } from '../lib/authorizer/authorizer-bundle';
+import { buildSync } from 'esbuild';
+import { AUTHORIZER_ENTRY, authorizerPolicyOf, bundleAuthorizer } from '../lib/authorizer/authorizer-bundle';
+import { bundleLambda } from '../lib/bundling/lambda-bundle';
+import type { EnvironmentConfig } from '../lib/config/schema';
 import { loadEnvironments } from '../lib/config/load';
 import type { Report } from './report';
-import type { WorkerInput, WorkerOutput } from './authorizer-worker';
+import type { CallKind, Round, WorkerInput, WorkerOutput } from './authorizer-worker';
+import { measureColdStart } from './authorizer-cold';
+import { breakdown, moduleLinesOf, PARTS, type CpuProfile, type Part } from './cpu-profile';
 import { countFromEnv, median, progressOf } from './support';
 
 const progress = progressOf('authorizer');
@@ -27,9 +41,10 @@ const REPO_ROOT = path.resolve(__dirname, '..');
 /** Inside the repo, so that a `require('@aws-sdk/...')` in the bundle would resolve as in Lambda. */
 const CACHE_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'm2m-auth-bench');
 const WORKER = path.join(__dirname, 'authorizer-worker.ts');
+const PEER_ENTRY = 'bench/peer-authorizer.ts';
 const POOL_ID = 'eu-west-1_TestPool1';
 
-/** Fresh process: time `require()` of the bundle, and only that. Exits before the bundle's deferred JWKS warm-up runs. */
+/** Fresh process: time `require()` of the bundle, and only that (the JWKS and deny-list requests it sends included). */
 const INIT_PROBE = `
 const fs = require('node:fs');
 const { performance } = require('node:perf_hooks');
@@ -45,6 +60,9 @@ process.exit(0);
 export async function run(report: Report): Promise<void> {
   const initRuns = countFromEnv('BENCH_AUTHORIZER_INIT_RUNS', 9);
   const rounds = countFromEnv('BENCH_AUTHORIZER_ROUNDS', 11);
+  const coldRuns = countFromEnv('BENCH_AUTHORIZER_COLD_RUNS', 9);
+  const jwksDelayMs = countFromEnv('BENCH_AUTHORIZER_JWKS_DELAY_MS', 50);
+  const profile = process.env.BENCH_AUTHORIZER_PROFILE === '1';
 
   const dev = loadEnvironments({}).find((environment) => environment.name === 'dev');
   if (!dev) throw new Error('config/environments has no "dev" environment');
@@ -56,17 +74,24 @@ export async function run(report: Report): Promise<void> {
   const bundleStarted = Date.now();
   const { code } = bundleAuthorizer(dev);
   fs.mkdirSync(CACHE_DIR, { recursive: true });
-  const bundleFile = path.join(CACHE_DIR, 'authorizer.js');
-  fs.writeFileSync(`${bundleFile}.${process.pid}.tmp`, code);
-  fs.renameSync(`${bundleFile}.${process.pid}.tmp`, bundleFile);
+  const bundleFile = writeAtomically(path.join(CACHE_DIR, 'authorizer.js'), code);
   const bundleBytes = Buffer.byteLength(code);
   progress(`bundle: ${bundleBytes} bytes in ${Date.now() - bundleStarted} ms -> ${path.relative(REPO_ROOT, bundleFile)}`);
+  const peer = bundleLambda({ entry: PEER_ENTRY, define: { __PEER_ROUTE_SCOPES__: peerRouteScopes(dev) } });
+  const peerBundleFile = writeAtomically(path.join(CACHE_DIR, 'peer-authorizer.js'), peer.code);
+  progress(`naive peer bundle: ${Buffer.byteLength(peer.code)} bytes -> ${path.relative(REPO_ROOT, peerBundleFile)}`);
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-auth-bench-authorizer-'));
   try {
     const initMs = measureInit(bundleFile, scratch, client.name, initRuns);
+    const coldOptions = { bundleFile, scratchDir: scratch, clientName: client.name, identifier: dev.resourceServer.identifier, delayMs: jwksDelayMs, runs: coldRuns, progress };
+    const cold = await measureColdStart({ ...coldOptions, mode: 'runtime' });
+    const coldReady = await measureColdStart({ ...coldOptions, mode: 'ready' });
+    const profileBundles = profile ? unminifiedBundles(dev) : undefined;
+    if (profileBundles) progress('BENCH_AUTHORIZER_PROFILE=1: the per-call figures below come from the unminified bundles');
     const hot = measureHotPath({
-      bundleFile,
+      bundleFile: profileBundles?.ours ?? bundleFile,
+      peerBundleFile: profileBundles?.peer ?? peerBundleFile,
       resultFile: path.join(scratch, 'hot-path.json'),
       scratchDir: scratch,
       clientName: client.name,
@@ -78,20 +103,96 @@ export async function run(report: Report): Promise<void> {
       // First-seen calls keep getting faster for ~3000 calls (JIT tiering), so warm up with 2000 of each kind.
       warmupCalls: 2_000,
       progressFd: 3,
+      ...(profileBundles ? { profileDir: profileDirOf(), profileCalls: countFromEnv('BENCH_AUTHORIZER_PROFILE_CALLS', 4_000), profileIntervalUs: 100 } : {}),
     });
+    if (profileBundles) printBreakdown(hot.profiles, profileBundles);
 
+    // A ratio is the median of its per-round ratios: each round measures both sides back to back, so a
+    // load spike on this shared machine moves both, where a ratio of two medians would mix rounds.
+    const ratio = (of: (round: Round) => number, to: (round: Round) => number) => median(hot.rounds.map((round) => of(round) / to(round)));
     report('authorizer.raw_verify_us', hot.rawVerifyUs, 'us');
     report('authorizer.first_seen_us', hot.firstSeenUs, 'us');
     report('authorizer.repeat_us', hot.repeatUs, 'us');
-    report('authorizer.first_seen_ratio', hot.firstSeenUs / hot.rawVerifyUs, 'x');
-    report('authorizer.repeat_ratio', hot.repeatUs / hot.rawVerifyUs, 'x');
+    report('authorizer.first_seen_ratio', ratio((r) => r.firstSeenUs, (r) => r.rawVerifyUs), 'x');
+    report('authorizer.repeat_ratio', ratio((r) => r.repeatUs, (r) => r.rawVerifyUs), 'x');
+    report('authorizer.peer_first_seen_us', hot.peerFirstSeenUs, 'us');
+    report('authorizer.peer_repeat_us', hot.peerRepeatUs, 'us');
+    report('authorizer.vs_peer_first_seen', ratio((r) => r.firstSeenUs, (r) => r.peerFirstSeenUs), 'x');
+    report('authorizer.vs_peer_repeat', ratio((r) => r.repeatUs, (r) => r.peerRepeatUs), 'x');
     report('authorizer.bundle_kb', bundleBytes / 1024, 'KiB');
     report('authorizer.init_ms', initMs, 'ms');
+    report('authorizer.cold_first_decision_ms', cold.firstDecisionMs, 'ms');
+    report('authorizer.cold_fetch_overlap_ms', cold.fetchOverlapMs, 'ms');
+    report('authorizer.cold_ready_init_ms', coldReady.initMs, 'ms');
+    report('authorizer.cold_ready_first_decision_ms', coldReady.firstDecisionMs, 'ms');
   } catch (error) {
     progress(`failed; scratch files kept in ${scratch}`);
     throw error;
   }
   fs.rmSync(scratch, { recursive: true, force: true });
+}
+
+/** Where the profiles stay after the run (open them in Chrome DevTools or VS Code). */
+function profileDirOf(): string {
+  const dir = path.join(CACHE_DIR, 'profiles');
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function writeAtomically(file: string, code: string): string {
+  fs.writeFileSync(`${file}.${process.pid}.tmp`, code);
+  fs.renameSync(`${file}.${process.pid}.tmp`, file);
+  return file;
+}
+
+/** `GET /orders/{id}` -> `api/read`, for the peer: the standard scope named like the route's permission. */
+function peerRouteScopes(config: EnvironmentConfig): Record<string, string> {
+  return Object.fromEntries(config.routes.map((route) => [`${route.method} ${route.path}`, `${config.resourceServer.identifier}/${route.permission}`]));
+}
+
+/** Ours and the peer, bundled as synth bundles them but unminified, so that a profile names its modules. */
+function unminifiedBundles(config: EnvironmentConfig): { ours: string; peer: string } {
+  const build = (entry: string, define: Record<string, unknown>, file: string) => {
+    const result = buildSync({
+      entryPoints: [path.join(REPO_ROOT, entry)],
+      absWorkingDir: REPO_ROOT,
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      external: ['@aws-sdk/*'],
+      define: Object.fromEntries(Object.entries(define).map(([name, value]) => [name, JSON.stringify(value)])),
+      write: false,
+      logLevel: 'silent',
+    });
+    return writeAtomically(path.join(CACHE_DIR, file), result.outputFiles[0].text);
+  };
+  return {
+    ours: build(AUTHORIZER_ENTRY, { __M2M_AUTH_POLICY__: authorizerPolicyOf(config) }, 'authorizer-profiled.js'),
+    peer: build(PEER_ENTRY, { __PEER_ROUTE_SCOPES__: peerRouteScopes(config) }, 'peer-authorizer-profiled.js'),
+  };
+}
+
+/**
+ * Prints, per kind of call, the µs per call of each part of a decision: the write of the lines is
+ * the timed difference with writes stubbed; the rest is that stubbed time split by the profile.
+ */
+function printBreakdown(profiles: WorkerOutput['profiles'], bundles: { ours: string; peer: string }): void {
+  const WRITE: Part = 'stdout write (timed: with writes - without)';
+  const columns = new Map<CallKind, Map<string, number>>();
+  for (const { kind, file, usPerCall, usPerCallWithoutWrites } of profiles) {
+    const bundle = kind.startsWith('peer') ? bundles.peer : bundles.ours;
+    const shares = breakdown(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, path.basename(bundle), moduleLinesOf(fs.readFileSync(bundle, 'utf8')));
+    const micros = new Map<string, number>([...shares].map(([part, share]) => [part, share * usPerCallWithoutWrites]));
+    micros.set(WRITE, (micros.get(WRITE) ?? 0) + usPerCall - usPerCallWithoutWrites);
+    micros.set('total (timed)', usPerCall);
+    columns.set(kind, micros);
+  }
+  const kinds = [...columns.keys()];
+  const rows = [...PARTS, 'total (timed)'].filter((part) => kinds.some((kind) => Math.abs(columns.get(kind)!.get(part) ?? 0) >= 0.05));
+  progress(`where a decision's microseconds go (${profiles[0]?.calls ?? 0} calls of each kind; unminified bundles; CPU profile sampled every 100 us, writes stubbed; profiles in ${path.relative(REPO_ROOT, path.dirname(profiles[0]?.file ?? '.'))}):`);
+  progress(`  ${'part'.padEnd(52)}${kinds.map((kind) => kind.padStart(16)).join('')}`);
+  for (const part of rows) progress(`  ${part.padEnd(52)}${kinds.map((kind) => (columns.get(kind)!.get(part) ?? 0).toFixed(1).padStart(16)).join('')}`);
 }
 
 /** Environment of a measured child: the parent's, without anything that would change how node or Powertools behave. */
@@ -114,13 +215,18 @@ function measureHotPath(input: WorkerInput): WorkerOutput {
   if (child.status !== 0) throw new Error(`authorizer worker failed (exit ${child.status ?? child.signal}); see its messages above`);
   const output = JSON.parse(fs.readFileSync(input.resultFile, 'utf8')) as WorkerOutput;
   output.rounds.forEach((round, i) =>
-    progress(`round ${i + 1}: raw verify ${round.rawVerifyUs.toFixed(1)} us, first seen ${round.firstSeenUs.toFixed(1)} us, repeat ${round.repeatUs.toFixed(1)} us`),
+    progress(
+      `round ${i + 1}: raw verify ${round.rawVerifyUs.toFixed(1)} us, first seen ${round.firstSeenUs.toFixed(1)} us, repeat ${round.repeatUs.toFixed(1)} us, ` +
+        `peer first seen ${round.peerFirstSeenUs.toFixed(1)} us, peer repeat ${round.peerRepeatUs.toFixed(1)} us`,
+    ),
   );
   progress(`${output.allowedCalls} timed calls, every one allowed; JWKS fetched ${output.jwksRequests} time(s)`);
-  for (const stream of ['stdout', 'stderr'] as const) {
-    const lines = output.outputPerCall[stream];
-    const bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
-    progress(`one call writes ${lines.length} line(s), ${bytes} bytes, to ${stream}${lines.length > 0 ? `:\n    ${lines.map((line) => line.slice(0, 300)).join('\n    ')}` : ''}`);
+  for (const [who, written] of [['ours', output.outputPerCall], ['the peer', output.peerOutputPerCall]] as const) {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const lines = written[stream];
+      const bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+      progress(`one call (${who}) writes ${lines.length} line(s), ${bytes} bytes, to ${stream}${lines.length > 0 ? `:\n    ${lines.map((line) => line.slice(0, 300)).join('\n    ')}` : ''}`);
+    }
   }
   return output;
 }

@@ -17,7 +17,7 @@ import {
   type SigningKey,
 } from '../../sandbox/cognito-tokens';
 import { environment } from '../fixtures';
-import { captureOutput, loadAuthorizer, type AuthorizerHandler } from '../support/authorizer-bundle';
+import { captureOutput, loadAuthorizer, loadAuthorizerModule, type AuthorizerHandler } from '../support/authorizer-bundle';
 import { httpApi, restRequest, restToken } from '../support/authorizer-harness';
 import { JwksServer } from '../support/jwks-server';
 
@@ -302,12 +302,12 @@ describe('reason codes', () => {
 });
 
 describe('metrics', () => {
-  test('one decision line and one EMF document, with bounded dimension sets', async () => {
+  test('one line per decision: the decision log record and its EMF document, with bounded dimension sets', async () => {
     await restToken(handler, `Bearer ${m2mToken('reporting', ['api/read'])}`, 'GET', '/orders');
     const lines = stdout.lines();
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ message: 'authorization decision', decision: 'allow' });
-    expect(lines[1]).toMatchObject({
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ message: 'authorization decision', decision: 'allow', clientName: 'reporting', grantedBy: 'api/read' });
+    expect(lines[0]).toMatchObject({
       _aws: { CloudWatchMetrics: [{ Namespace: 'M2MAuth', Metrics: [{ Name: 'Decisions', Unit: 'Count' }] }] },
       Decisions: 1,
       decision: 'allow',
@@ -317,7 +317,7 @@ describe('metrics', () => {
       environment: 'test',
       service: 'm2m-auth-authorizer',
     });
-    const dimensions = (lines[1]._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0].Dimensions;
+    const dimensions = (lines[0]._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0].Dimensions;
     expect(dimensions.map((set) => [...set].sort())).toEqual([
       ['decision', 'environment', 'reason', 'service'],
       ['client', 'environment', 'service'],
@@ -327,8 +327,9 @@ describe('metrics', () => {
 
   test('a denial counts by reason only', async () => {
     await restToken(handler, `Bearer ${m2mToken('reporting', ['api/read'])}`, 'DELETE', '/orders/1');
-    const [, line] = stdout.lines();
-    expect(line).toMatchObject({ decision: 'deny', reason: 'insufficient_scope', Decisions: 1 });
+    const [line, ...more] = stdout.lines();
+    expect(more).toEqual([]);
+    expect(line).toMatchObject({ message: 'authorization decision', decision: 'deny', reason: 'insufficient_scope', Decisions: 1 });
     expect(line.client).toBeUndefined();
     expect((line._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0].Dimensions).toEqual([['service', 'environment', 'decision', 'reason']]);
   });
@@ -384,6 +385,28 @@ describe('revocation', () => {
 });
 
 describe('JWKS', () => {
+  test('is requested during init: `ready` settles with the keys loaded, and the first decision fetches nothing', async () => {
+    const cold = await new JwksServer([key], 'eu-west-1_Cold0001').start();
+    try {
+      const env = settings({ USER_POOL_ID: cold.poolId, TOKEN_ISSUER: cold.issuer, JWKS_URL: cold.jwksUrl });
+      const token = () => `Bearer ${signJwt(key, m2mAccessTokenClaims({ issuer: cold.issuer, clientId: CLIENTS.reporting, scopes: ['api/read'] }))}`;
+      const loaded = loadAuthorizerModule(config, env);
+      await loaded.ready;
+      expect(cold.requests).toBe(1);
+      expect((await restToken(loaded.handler, token(), 'GET', '/orders')).status).toBe(200);
+      expect(cold.requests).toBe(1);
+
+      // A request that arrives while the init fetch is under way joins it instead of starting another.
+      const early = loadAuthorizerModule(config, env);
+      expect((await restToken(early.handler, token(), 'GET', '/orders')).status).toBe(200);
+      expect(cold.requests).toBe(2);
+      await early.ready;
+      expect(cold.requests).toBe(2);
+    } finally {
+      await cold.stop();
+    }
+  });
+
   test('key rotation: a new kid triggers one refetch, then the new key works without a redeploy', async () => {
     const rotating = await new JwksServer([key], 'eu-west-1_Rotate01').start();
     try {

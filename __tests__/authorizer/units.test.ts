@@ -192,4 +192,23 @@ describe('DecisionCache', () => {
     cache.set('d', { expiresAtMs: 500 });
     expect(cache.get('d')).toBeUndefined();
   });
+
+  const token = (body: string, ending: string) => `eyJhbGciOiJSUzI1NiJ9.${body}.${'s'.repeat(300)}${ending}`;
+
+  test('a lookup needs the whole token: another token with the same ending is a miss', () => {
+    const cache = new DecisionCache<{ expiresAtMs: number; who: string }>(10);
+    const cached = token('eyJzdWIiOiJhIn0', 'END-OF-A-SIGNATURE-32-CHARACTERS');
+    cache.set(cached, { expiresAtMs: Infinity, who: 'a' });
+    expect(cache.get(`${cached}`)?.who).toBe('a');
+    expect(cache.get(token('eyJzdWIiOiJiIn0', 'END-OF-A-SIGNATURE-32-CHARACTERS'))).toBeUndefined();
+    expect(cache.get(cached.slice(1))).toBeUndefined();
+  });
+
+  test('stays bounded with many tokens and evicts the oldest first', () => {
+    const cache = new DecisionCache<{ expiresAtMs: number }>(100);
+    const tokens = Array.from({ length: 1000 }, (_, i) => token(`body${i}`, String(i).padStart(40, '0')));
+    tokens.forEach((t) => cache.set(t, { expiresAtMs: Infinity }));
+    expect(cache.size).toBe(100);
+    expect(tokens.filter((t) => cache.get(t) !== undefined)).toEqual(tokens.slice(900));
+  });
 });

@@ -69,7 +69,11 @@ beforeAll(async () => {
     await request({ Authorization: 'Bearer RequestId: x Error: Runtime exited' }, 'GET', '/RequestId:/x/Error:/Runtime/exited');
     for (const line of output.lines()) {
       printed.push(JSON.stringify(line));
-      if (line._aws) emitted.push(...metricsOf(line));
+      if (line._aws) {
+        // Each decision is one line: its log record is also its EMF document.
+        expect(line.message).toBe('authorization decision');
+        emitted.push(...metricsOf(line));
+      }
     }
   } finally {
     output.restore();

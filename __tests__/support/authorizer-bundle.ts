@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { bundleAuthorizer } from '../../lib/authorizer/authorizer-bundle';
 import type { EnvironmentConfig } from '../../lib/config/schema';
 import type { AuthorizerEvent, AuthorizerResult } from '../../lambdas/authorizer/handler';
@@ -11,6 +13,35 @@ export type AuthorizerHandler = (event: AuthorizerEvent) => Promise<AuthorizerRe
  */
 export function loadAuthorizer(config: EnvironmentConfig, env: Record<string, string | undefined>): AuthorizerHandler {
   return loadBundledHandler<AuthorizerHandler>(bundleAuthorizer(config).code, env);
+}
+
+/** Everything the bundle exports: the handler, and `ready` (the JWKS and deny-list requests sent at init have settled). */
+export interface AuthorizerModule {
+  readonly handler: AuthorizerHandler;
+  readonly ready: Promise<void>;
+}
+
+let moduleLoads = 0;
+
+/** Like {@link loadAuthorizer}, but returns the whole module; its init runs inside this call. */
+export function loadAuthorizerModule(config: EnvironmentConfig, env: Record<string, string | undefined>): AuthorizerModule {
+  // Inside the project, so that the bundle's external `@aws-sdk/*` imports resolve (and the SDK mock applies).
+  const dir = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'm2m-auth-test-modules');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `authorizer-${process.pid}-${++moduleLoads}.js`);
+  fs.writeFileSync(file, bundleAuthorizer(config).code);
+  const saved = { ...process.env };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(file) as AuthorizerModule;
+  } finally {
+    process.env = saved;
+    fs.rmSync(file, { force: true });
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { legacyPrincipalOf, principalOf, type Clients, type Principal } from './
 import { AuthorizationDenied, errorName, type Reason } from './reasons';
 import type { CompiledRoute } from './routes';
 import { bearerToken, precheckJwt } from './token';
-import type { TokenVerifier } from './verifier';
+import type { JwtPayload, TokenVerifier } from './verifier';
 
 /** The outcome for one request; `principal` is set whenever the token was valid. */
 export interface Decision {
@@ -52,18 +52,20 @@ export class DualTokenAuthorizer {
     await Promise.allSettled([this.props.verifier.hydrate(), this.props.denyList.current()]);
   }
 
-  /** The principal of a verified token (or a denial), before the deny-list and route checks. */
-  private async verifiedPrincipal(authorizationHeader: string | undefined): Promise<{ principal: Principal; cached: boolean }> {
-    const token = bearerToken(authorizationHeader);
-    let principal = this.cache.get(token);
-    const cached = principal !== undefined;
-    if (!principal) {
-      precheckJwt(token);
-      const payload = await this.props.verifier.verify(token);
-      principal = principalOf(payload, this.props.clients, this.props.policy, this.now());
-      this.cache.set(token, principal);
-    }
-    return { principal, cached };
+  /**
+   * The principal of a newly seen token (or a denial), before the deny-list and route checks;
+   * synchronous unless the JWKS must be fetched first.
+   */
+  private verifiedPrincipal(token: string): Principal | Promise<Principal> {
+    precheckJwt(token);
+    const verified = this.props.verifier.verify(token);
+    return verified instanceof Promise ? verified.then((payload) => this.principalOfPayload(token, payload)) : this.principalOfPayload(token, verified);
+  }
+
+  private principalOfPayload(token: string, payload: JwtPayload): Principal {
+    const principal = principalOf(payload, this.props.clients, this.props.policy, this.now());
+    this.cache.set(token, principal);
+    return principal;
   }
 
   /**
@@ -75,8 +77,16 @@ export class DualTokenAuthorizer {
     let cached = false;
     try {
       if (this.acceptsLegacyKey(authorizationHeader, apiKey)) principal = legacyPrincipalOf(apiKey!, this.props.policy);
-      else ({ principal, cached } = await this.verifiedPrincipal(authorizationHeader));
-      DenyList.check(await this.props.denyList.current(), principal.clientId, principal.jti);
+      else {
+        const token = bearerToken(authorizationHeader);
+        principal = this.cache.get(token);
+        cached = principal !== undefined;
+        if (!principal) {
+          const verified = this.verifiedPrincipal(token);
+          principal = verified instanceof Promise ? await verified : verified;
+        }
+      }
+      DenyList.check(this.props.denyList.fresh() ?? (await this.props.denyList.current()), principal.clientId, principal.jti);
       if (!route) return denied(new AuthorizationDenied('unknown_route'), principal, cached);
       if (!rolesAllow(principal.roles, route.permission)) {
         return denied(new AuthorizationDenied('insufficient_scope', `${route.key} needs ${route.permission}`), principal, cached);

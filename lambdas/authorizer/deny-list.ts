@@ -58,9 +58,15 @@ export class DenyList {
     this.now = options.now ?? Date.now;
   }
 
+  /** The list in force when it is younger than `refreshSeconds` (no I/O, no await); else undefined: call {@link current}. */
+  fresh(): Revocations | undefined {
+    return this.revocations && this.now() - this.loadedAt < this.options.refreshSeconds * 1000 ? this.revocations : undefined;
+  }
+
   /** The list in force, refreshed first when it is older than `refreshSeconds`. */
   async current(): Promise<Revocations> {
-    if (this.revocations && this.now() - this.loadedAt < this.options.refreshSeconds * 1000) return this.revocations;
+    const fresh = this.fresh();
+    if (fresh) return fresh;
     await (this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined)));
     const ageSeconds = (this.now() - this.loadedAt) / 1000;
     if (!this.revocations || ageSeconds > this.options.maxStaleSeconds) {

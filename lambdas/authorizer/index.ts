@@ -1,8 +1,8 @@
 /**
  * Lambda entry of the dual-token authorizer. Everything expensive happens once, at module load:
- * settings, route table, verifier; the JWKS and the deny-list are fetched right after, before the
- * first request needs them. A misconfiguration never throws: every request is then denied
- * (`misconfigured`) and the cause is logged.
+ * settings, route table, verifier, and the requests for the JWKS and the deny-list, which are sent
+ * during init so that the first request finds them on their way. A misconfiguration never throws:
+ * every request is then denied (`misconfigured`) and the cause is logged.
  */
 import { DualTokenAuthorizer } from './authorizer';
 import { DenyList, fileSource, ssmParameterSource } from './deny-list';
@@ -35,13 +35,22 @@ function build(): { authorizer: DualTokenAuthorizer; routes: RouteTable } {
 }
 
 let built: ReturnType<typeof build> | Error;
+let warming: Promise<void> = Promise.resolve();
 try {
   built = build();
-  const { authorizer } = built;
-  setImmediate(() => void authorizer.warmUp());
+  // Sent during init, not after it: the requests go out as soon as init returns to the event loop,
+  // while the runtime fetches the first event, and the first decision joins them.
+  warming = built.authorizer.warmUp();
 } catch (error) {
   built = error instanceof Error ? error : new Error(String(error));
   observer.logger.error('authorizer is misconfigured; denying every request', { error: built.message });
 }
 
 export const handler = built instanceof Error ? createHandler(built, undefined, observer) : createHandler(built.authorizer, built.routes, observer);
+
+/**
+ * Settles once the JWKS and deny-list requests sent during init are answered or have failed; never
+ * rejects. A CommonJS handler cannot make init wait for it; an ES module entry could
+ * (`await ready`), so that the first decision never waits on the network (bench/authorizer-cold.ts).
+ */
+export const ready: Promise<void> = warming;

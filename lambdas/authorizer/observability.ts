@@ -1,75 +1,54 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Principal } from './principal';
-import type { Reason } from './reasons';
+import { Logger, LogLevelThreshold } from '@aws-lambda-powertools/logger';
+import { DecisionLineFormat, SERVICE_NAME, type DecisionRecord } from './decision-line';
 
-/** CloudWatch namespace and metric name of every decision; the alarms and dashboard read these. */
-export const METRICS_NAMESPACE = 'M2MAuth';
-export const DECISIONS_METRIC = 'Decisions';
-/** The `service` of the log lines, and the `service` dimension of the metrics. */
-export const SERVICE_NAME = 'm2m-auth-authorizer';
+export { DECISIONS_METRIC, METRICS_NAMESPACE, SERVICE_NAME, type DecisionRecord } from './decision-line';
 
-/** One authorization decision, as logged and counted. */
-export interface DecisionRecord {
-  readonly allowed: boolean;
-  readonly reason: Reason;
-  readonly detail?: string;
-  readonly principal?: Principal;
-  /** Client id read from a token that failed verification after its signature checked out (e.g. expired). */
-  readonly unverifiedClientId?: string;
-  /** The scope that granted the route, when one did. */
-  readonly grantedBy?: string;
-  /** `GET /orders/{id}`, or what the request named when no route matched. */
-  readonly route: string;
-  readonly eventType: 'rest-token' | 'rest-request' | 'http';
-  readonly cached: boolean;
-  readonly latencyMs: number;
+const DECISION_MESSAGE = 'authorization decision';
+
+/** Powertools Logger, able to say which keys it puts on every line. */
+class AuthorizerLogger extends Logger {
+  /** The attributes of an INFO line with `message` and no extra keys, as this Logger would print it now. */
+  standardKeys(message: string): Record<string, unknown> {
+    const item = this.createAndPopulateLogItem(LogLevelThreshold.INFO, message, []);
+    item.prepareForPrint();
+    return item.getAttributes();
+  }
 }
 
 /**
- * One structured JSON log line per decision (Powertools Logger) and one Embedded Metric Format
- * document (Powertools Metrics). Merging the two into one line was measured slower: Logger deep-merges
- * nested attributes such as `_aws`.
+ * The authorizer's output. Each decision is one JSON line written to stdout once: the structured log
+ * record (Powertools Logger's standard keys, taken from the Logger at start-up, plus the decision
+ * fields) and the Embedded Metric Format document of the `Decisions` metric in one (see
+ * {@link DecisionLineFormat}). That costs one `JSON.stringify` and one write per decision; Logger and
+ * Metrics each serializing and writing their own line cost several times more (README, Benchmark).
  *
- * Metric `Decisions` (Count) in namespace `M2MAuth`, under three dimension sets, each with `service`
- * and `environment`: `decision`+`reason` (every decision), `client` (allowed calls: usage per client;
- * configured client names and `user-client` only) and `scope` (the declared scope that granted the
- * route). Every dimension has a bounded set of values, and no key is in two sets.
+ * Everything else (start-up errors, deny-list warnings) goes through the Logger.
  */
 export class DecisionObserver {
   readonly logger: Logger;
-  private readonly metrics: Metrics;
+  private readonly lines: DecisionLineFormat;
+  /** Whether decision lines carry the decision fields: the level is INFO or below. Above it, only the metric. */
+  private readonly logFields: boolean;
 
   constructor(environment: string) {
-    this.logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { environment } });
-    this.metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { environment } });
+    const logger = new AuthorizerLogger({ serviceName: SERVICE_NAME, persistentKeys: { environment } });
+    this.logger = logger;
+    this.lines = new DecisionLineFormat(logger.standardKeys(DECISION_MESSAGE), environment);
+    // Read once: the level comes from POWERTOOLS_LOG_LEVEL (or Lambda's log level) at start-up, and
+    // reading it per decision goes through the environment.
+    this.logFields = logger.level <= LogLevelThreshold.INFO;
   }
 
   record(decision: DecisionRecord): void {
-    const { principal } = decision;
-    const outcome = decision.allowed ? 'allow' : 'deny';
-    this.logger.info('authorization decision', {
-      decision: outcome,
-      reason: decision.reason,
-      detail: decision.detail,
-      principalType: principal?.type,
-      principalId: principal?.id,
-      clientId: principal?.clientId ?? decision.unverifiedClientId,
-      clientName: principal?.clientName,
-      tokenUse: principal?.tokenUse,
-      roles: principal?.roles,
-      scopes: principal?.scopes,
-      ignoredScopes: principal?.ignoredScopes,
-      grantedBy: decision.grantedBy,
-      route: decision.route,
-      eventType: decision.eventType,
-      cached: decision.cached,
-      latencyMs: Math.round(decision.latencyMs * 1000) / 1000,
-    });
-    this.metrics.addDimensions({ decision: outcome, reason: decision.reason });
-    if (decision.allowed && principal) this.metrics.addDimensions({ client: principal.clientName });
-    if (decision.grantedBy) this.metrics.addDimensions({ scope: decision.grantedBy });
-    this.metrics.addMetric(DECISIONS_METRIC, MetricUnit.Count, 1);
-    this.metrics.publishStoredMetrics();
+    process.stdout.write(this.lines.format(decision, Date.now(), this.logFields, this.logFields ? xrayTraceId() : undefined));
   }
+}
+
+/** The X-Ray trace id of the current invocation, where Powertools Logger reads it from. */
+function xrayTraceId(): string | undefined {
+  const header = (globalThis as { awslambda?: { InvokeStore?: { getXRayTraceId(): string | undefined } } }).awslambda?.InvokeStore?.getXRayTraceId() ?? process.env._X_AMZN_TRACE_ID;
+  if (!header) return undefined;
+  if (!header.includes('=')) return header;
+  for (const field of header.split(';')) if (field.startsWith('Root=')) return field.slice(5);
+  return undefined;
 }

@@ -21,6 +21,8 @@ import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { AuthorizationDenied, type DenyReason } from './reasons';
 
+export type { JwtPayload };
+
 /** JWKS documents larger than this are refused. */
 const MAX_JWKS_BYTES = 256 * 1024;
 
@@ -65,7 +67,11 @@ export class JwksFetcher implements Fetcher {
 
 /** Verifies signature (RS256 only, key from the JWKS by `kid`), `iss`, `exp` and `nbf`. */
 export interface TokenVerifier {
-  verify(token: string): Promise<JwtPayload>;
+  /**
+   * The verified payload; synchronous when the token's key is already loaded (the common case),
+   * a promise when the JWKS must be fetched first. Throws (or rejects with) {@link AuthorizationDenied}.
+   */
+  verify(token: string): JwtPayload | Promise<JwtPayload>;
   /** Loads the keys; called at start-up so the first request finds them. */
   hydrate(): Promise<void>;
 }
@@ -81,12 +87,18 @@ export function createTokenVerifier(options: { issuer: string; jwksUrl: string; 
     { issuer: options.issuer, audience: null, jwksUri: options.jwksUrl, includeRawJwtInErrors: true },
     { jwksCache: new SimpleJwksCache({ fetcher: new JwksFetcher(options.timeoutMs) }) },
   );
+  const denial = (error: unknown) => new AuthorizationDenied(reasonOf(error), error instanceof Error ? error.constructor.name : undefined, { cause: error });
   return {
-    async verify(token) {
+    verify(token) {
       try {
-        return await verifier.verify(token);
+        return verifier.verifySync(token);
       } catch (error) {
-        throw new AuthorizationDenied(reasonOf(error), error instanceof Error ? error.constructor.name : undefined, { cause: error });
+        // The key is not loaded: the JWKS has not arrived yet, or the kid is new (a key rotation). The
+        // async path fetches it, shares a fetch already under way, and applies the unknown-kid back-off.
+        if (error instanceof JwksNotAvailableInCacheError || error instanceof KidNotFoundInJwksError) {
+          return verifier.verify(token).catch((failure: unknown) => Promise.reject(denial(failure)));
+        }
+        throw denial(error);
       }
     },
     hydrate: () => verifier.hydrate(),
