@@ -1,5 +1,5 @@
 /**
- * Authorizer benchmark: the real bundle that synth deploys (lib/authorizer-bundle.ts, `dev` config),
+ * Authorizer benchmark: the real bundle that synth deploys (lib/authorizer/authorizer-bundle.ts, `dev` config),
  * against real RS256 tokens served by a real local JWKS endpoint.
  *
  * - raw_verify_us: one `crypto.verify('RSA-SHA256')` with a ready public KeyObject: the floor.

@@ -2,7 +2,7 @@ import type { Role, Route } from './permission-model';
 
 /**
  * The environment's permission model as the authorizer needs it. It reaches the Lambda inside its
- * bundle (esbuild `define` of `__M2M_AUTH_POLICY__`, see lib/lambda-bundle.ts), not through
+ * bundle (esbuild `define` of `__M2M_AUTH_POLICY__`, see lib/bundling/lambda-bundle.ts), not through
  * environment variables, which are limited to 4 KB.
  */
 export interface AuthorizerPolicy {
@@ -30,6 +30,6 @@ declare const __M2M_AUTH_POLICY__: AuthorizerPolicy | undefined;
 
 /** The policy bundled at synth time; throws when the code runs unbundled. */
 export function bundledPolicy(): AuthorizerPolicy {
-  if (typeof __M2M_AUTH_POLICY__ === 'undefined') throw new Error('no bundled policy: build the authorizer with lib/lambda-bundle.ts');
+  if (typeof __M2M_AUTH_POLICY__ === 'undefined') throw new Error('no bundled policy: build the authorizer with lib/authorizer/authorizer-bundle.ts');
   return __M2M_AUTH_POLICY__;
 }
