@@ -1,11 +1,12 @@
 /**
- * m2m-auth: one stack per environment in config/environments.ts, plus the state-bootstrap stack.
+ * m2m-auth: one stack per environment in config/environments.ts, its pipeline-access stack where the
+ * environment declares `pipeline`, plus the state-bootstrap stack.
  * The whole config is validated before any stack is built, so a bad config writes nothing.
  */
 import * as path from 'node:path';
 import { App } from 'cdktf';
 import { ConfigValidationError, configWarnings, loadEnvironments } from './lib/config';
-import { M2mAuthStack, STATE_BOOTSTRAP_STACK, StateBootstrapStack, stateBucketsOf } from './lib/stacks';
+import { M2mAuthStack, PipelineAccessStack, STATE_BOOTSTRAP_STACK, StateBootstrapStack, stateBucketsOf } from './lib/stacks';
 import { formatHcl, removeStaleStackFiles, unquoteHclReferences } from './lib/terraform';
 
 function main(): void {
@@ -14,7 +15,10 @@ function main(): void {
   for (const warning of configWarnings(environments)) console.error(`warning: ${warning}`);
 
   const app = new App();
-  for (const config of environments) new M2mAuthStack(app, { config });
+  for (const config of environments) {
+    const environmentStack = new M2mAuthStack(app, { config });
+    if (config.pipeline) new PipelineAccessStack(app, { config, environmentStack });
+  }
   new StateBootstrapStack(app, STATE_BOOTSTRAP_STACK, {
     buckets,
     stateFile: path.resolve(__dirname, `terraform.${STATE_BOOTSTRAP_STACK}.tfstate`),

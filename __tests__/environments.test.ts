@@ -78,13 +78,13 @@ describe('npm run synth', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-synth-'));
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  test('writes every environment and the bootstrap stack, byte-identical on a second run', () => {
+  test('writes every environment, its pipeline access stack and the bootstrap stack, byte-identical on a second run', () => {
     const first = path.join(tmp, 'first');
     const second = path.join(tmp, 'second');
     expect(runSynth(first).status).toBe(0);
     expect(runSynth(second).status).toBe(0);
     const stacks = fs.readdirSync(path.join(first, 'stacks')).sort();
-    expect(stacks).toEqual(['dev', 'prod', 'staging', 'state-bootstrap']);
+    expect(stacks).toEqual(['dev', 'pipeline-access-dev', 'pipeline-access-prod', 'pipeline-access-staging', 'prod', 'staging', 'state-bootstrap']);
     for (const stack of stacks) {
       const a = fs.readFileSync(path.join(first, 'stacks', stack, 'cdk.tf.json'));
       const b = fs.readFileSync(path.join(second, 'stacks', stack, 'cdk.tf.json'));

@@ -41,6 +41,11 @@ const stateBackend = { type: 's3', bucket: 'example-m2m-auth-tfstate', region: '
 // Placeholders: replace with your own account ids (Terraform then refuses to deploy an environment into the wrong account).
 const ACCOUNTS = { dev: '111111111111', staging: '222222222222', prod: '333333333333' } as const;
 
+// Placeholder: the repository whose GitHub Actions plan (pull requests, main) and deploy (the GitHub environment
+// named after each environment, on main) through OIDC; npx cdktf deploy pipeline-access-<env> creates the roles.
+// Each environment has its own account here, so each creates the account's GitHub OIDC provider.
+const pipeline = { github: { repository: 'example-org/m2m-auth' } } as const;
+
 export const environments: Record<string, EnvironmentConfigInput> = {
   dev: {
     region: 'eu-west-1',
@@ -58,6 +63,7 @@ export const environments: Record<string, EnvironmentConfigInput> = {
     },
     routes,
     stateBackend,
+    pipeline,
   },
   staging: {
     region: 'eu-west-1',
@@ -72,6 +78,7 @@ export const environments: Record<string, EnvironmentConfigInput> = {
     routes,
     stateBackend,
     alarmEmail: 'platform-alerts@example.com',
+    pipeline,
   },
   prod: {
     region: 'eu-west-1',
@@ -86,5 +93,6 @@ export const environments: Record<string, EnvironmentConfigInput> = {
     routes,
     stateBackend,
     alarmEmail: 'platform-alerts@example.com',
+    pipeline,
   },
 };

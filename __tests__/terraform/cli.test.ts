@@ -94,6 +94,6 @@ describe('npm run validate (without terraform)', () => {
   test('fails with exit 2 naming the stacks the app has when --stacks names another', async () => {
     const result = await run(['--stacks', 'dev,qa'], { PATH: `${fakeTerraform}${path.delimiter}${path.dirname(process.execPath)}`, TF_PROVIDER_MIRROR: fakeMirror });
     expect(result.code).toBe(2);
-    expect(result.err).toContain('validate: --stacks: no stack named qa; the app synthesizes dev, prod, staging, state-bootstrap');
+    expect(result.err).toContain('validate: --stacks: no stack named qa; the app synthesizes dev, pipeline-access-dev, pipeline-access-prod, pipeline-access-staging, prod, staging, state-bootstrap');
   }, 120_000);
 });

@@ -3,17 +3,18 @@
  * to another one. They run on the environments that passed their own validation.
  */
 import { describeValue, type Problem } from './issues';
+import { GITHUB_OIDC_HOST } from './pipeline-schema';
 import type { EnvironmentConfig } from './schema';
 
 /**
  * Every cross-environment problem of `configs`: Cognito domains taken twice, and more than one
- * environment owning the account-wide API Gateway logging role.
+ * environment owning an account-wide singleton: the API Gateway logging role, or an IAM OIDC provider.
  *
  * @example
  * const problems = crossEnvironmentProblems(validEnvironments); // [] when they can live side by side
  */
 export function crossEnvironmentProblems(configs: readonly EnvironmentConfig[]): Problem[] {
-  return [...duplicateDomains(configs), ...sharedLoggingRoles(configs)];
+  return [...duplicateDomains(configs), ...sharedLoggingRoles(configs), ...sharedOidcProviders(configs)];
 }
 
 /**
@@ -61,6 +62,35 @@ function sharedLoggingRoles(configs: readonly EnvironmentConfig[]): Problem[] {
     problems.push({
       environments: group.map((c) => c.name),
       text: `gateway.manageAccountLoggingRole: ${who} would own the account-wide API Gateway logging role ${where}; set it to false in all but one (the longest-lived environment)${fix}`,
+    });
+  }
+  return problems;
+}
+
+/**
+ * IAM holds one OIDC provider per issuer URL per account: two stacks that both create
+ * token.actions.githubusercontent.com (or one Terraform Cloud host) collide on the first apply, and
+ * destroying either deletes the trust of the other's roles. Environments without `account` count as one.
+ */
+function sharedOidcProviders(configs: readonly EnvironmentConfig[]): Problem[] {
+  const owners = [
+    ...configs
+      .filter((c) => c.pipeline?.github?.manageOidcProvider)
+      .map((c) => ({ config: c, host: GITHUB_OIDC_HOST, field: 'pipeline.github.manageOidcProvider' })),
+    ...configs
+      .filter((c) => c.pipeline?.terraformCloud?.manageOidcProvider)
+      .map((c) => ({ config: c, host: c.pipeline!.terraformCloud!.hostname, field: 'pipeline.terraformCloud.manageOidcProvider' })),
+  ];
+  const problems: Problem[] = [];
+  for (const [group] of groupBy(owners, (o) => `${o.field}\n${o.host}\n${o.config.account ?? ''}`)) {
+    if (group.length < 2) continue;
+    const { field, host, config } = group[0];
+    const who = group.length === 2 ? 'both' : `all ${group.length}`;
+    const where = config.account ? `in account ${config.account}` : '(same account, or account not set)';
+    const fix = config.account ? '' : ', or set account to show they are different accounts';
+    problems.push({
+      environments: group.map((o) => o.config.name),
+      text: `${field}: ${who} would create the account-wide IAM OIDC provider https://${host} ${where}; set it to false in all but one (the longest-lived environment; the others reference the provider by ARN)${fix}`,
     });
   }
   return problems;

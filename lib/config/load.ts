@@ -4,10 +4,14 @@
 import * as path from 'node:path';
 import { crossEnvironmentProblems } from './cross-environment';
 import { describeValue, formatIssue, mergeProblems, plainRule, type Problem } from './issues';
-import { ENVIRONMENT_NAME, environmentSchema, type EnvironmentConfig } from './schema';
+import { IAM_ROLE_NAME_MAX, PIPELINE_ACCESS_STACK_PREFIX, PIPELINE_ROLE_SUFFIXES } from './pipeline-schema';
+import { ENVIRONMENT_NAME, environmentSchema, namedEnvironment, type EnvironmentConfig } from './schema';
 
 /** Stack names that environments may not take. */
 export const RESERVED_STACK_NAMES = ['state-bootstrap'] as const;
+
+/** Prefixes of stack names that environments may not take: each names a stack of another environment. */
+export const RESERVED_STACK_PREFIXES = [PIPELINE_ACCESS_STACK_PREFIX] as const;
 
 /** Default config module, relative to the project root. */
 export const DEFAULT_CONFIG_MODULE = 'config/environments';
@@ -91,10 +95,20 @@ export function validateEnvironments(input: unknown, env: Env = process.env): En
       problems.push({ environments: [name], text: `environment names become stack names: use 1-31 lowercase letters, digits and hyphens, not ${RESERVED_STACK_NAMES.join(', ')}` });
       continue;
     }
+    const reservedPrefix = RESERVED_STACK_PREFIXES.find((prefix) => name.startsWith(prefix));
+    if (reservedPrefix) {
+      problems.push({
+        environments: [name],
+        text: `environment names become stack names: "${reservedPrefix}<env>" names the pipeline access stack of environment <env>; choose a name that does not start with "${reservedPrefix}"`,
+      });
+      continue;
+    }
     const withOverrides = isRecord(raw) ? applyStateBackendOverrides(name, raw, env) : raw;
     const result = environmentSchema.safeParse(withOverrides, { error: plainRule });
     if (result.success) {
-      valid.push({ ...result.data, name });
+      const config = namedEnvironment(result.data, name);
+      problems.push(...pipelineRoleNameProblems(config));
+      valid.push(config);
     } else {
       for (const issue of result.error.issues) problems.push(...formatIssue(issue, withOverrides).map((text) => ({ environments: [name], text })));
     }
@@ -102,6 +116,22 @@ export function validateEnvironments(input: unknown, env: Env = process.env): En
   problems.push(...crossEnvironmentProblems(valid));
   if (problems.length > 0) throw new ConfigValidationError(mergeProblems(problems));
   return valid;
+}
+
+/** The pipeline roles are `<namePrefix>-<env>-<suffix>`; IAM refuses names over 64 characters only at apply time. */
+function pipelineRoleNameProblems(config: EnvironmentConfig): Problem[] {
+  const suffixes = [
+    ...(config.pipeline?.github ? [PIPELINE_ROLE_SUFFIXES.githubPlan, PIPELINE_ROLE_SUFFIXES.githubDeploy] : []),
+    ...(config.pipeline?.terraformCloud ? [PIPELINE_ROLE_SUFFIXES.tfcPlan, PIPELINE_ROLE_SUFFIXES.tfcApply] : []),
+  ];
+  const longest = suffixes.map((suffix) => `${config.namePrefix}-${config.name}-${suffix}`).sort((a, b) => b.length - a.length)[0];
+  if (longest === undefined || longest.length <= IAM_ROLE_NAME_MAX) return [];
+  return [
+    {
+      environments: [config.name],
+      text: `pipeline: the role name "${longest}" has ${longest.length} characters and IAM allows ${IAM_ROLE_NAME_MAX}; shorten namePrefix or the environment name; received ${describeValue(config.namePrefix)}`,
+    },
+  ];
 }
 
 /**

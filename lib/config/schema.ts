@@ -13,6 +13,7 @@ import {
   STANDARD_SCOPE_ROLES,
   type Role,
 } from '../../lambdas/authorizer/permission-model';
+import { PIPELINE_ACCESS_WORKSPACE_SUFFIX, pipelineSchema, TFC_DEFAULT_HOSTNAME } from './pipeline-schema';
 
 /** Cognito: an access token lives between 5 minutes and 1 day. */
 export const ACCESS_TOKEN_MINUTES = { min: 5, max: 24 * 60, default: 60, withoutOptIn: 60 } as const;
@@ -287,6 +288,7 @@ export const environmentSchema = z
       .number()
       .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { error: `must be one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(', ')}` })
       .default(90),
+    pipeline: pipelineSchema.optional(),
   })
   .superRefine((env, ctx) => {
     const declared = new Map(env.resourceServer.scopes.map((scope) => [scope.name, scope]));
@@ -351,6 +353,8 @@ export const environmentSchema = z
       issue(['legacyApiKeys', 'callers'], 'legacy API keys are enabled but no caller is listed; list the callers or set enabled to false');
     }
 
+    if (env.pipeline) checkPipeline(env, issue);
+
     env.routes.forEach((route, i) => {
       if (env.routes.findIndex((other) => other.method === route.method && other.path === route.path) !== i) {
         issue(['routes', i], `duplicate route ${route.method} ${route.path}`);
@@ -367,11 +371,73 @@ export const environmentSchema = z
     secretRecoveryWindowDays: env.secretRecoveryWindowDays ?? (env.userPool.deletionProtection ? 30 : 0),
   }));
 
+/** The pipeline rules that read other fields: the state backend names the TFC workspace by default. */
+function checkPipeline(env: Pick<ParsedEnvironment, 'pipeline' | 'stateBackend'>, issue: (path: PropertyKey[], message: string) => void): void {
+  const tfc = env.pipeline?.terraformCloud;
+  if (tfc && tfc.workspace === undefined && env.stateBackend.type !== 'cloud') {
+    issue(['pipeline', 'terraformCloud', 'workspace'], 'is required when the state is not in Terraform Cloud: name the workspace whose runs deploy this environment');
+  }
+  const maxWorkspace = 90 - PIPELINE_ACCESS_WORKSPACE_SUFFIX.length;
+  if (env.stateBackend.type === 'cloud' && env.stateBackend.workspace.length > maxWorkspace) {
+    issue(
+      ['stateBackend', 'workspace'],
+      `with pipeline set, at most ${maxWorkspace} characters: the pipeline-access stack's state lives in the workspace <workspace>${PIPELINE_ACCESS_WORKSPACE_SUFFIX} (90 at most)`,
+    );
+  }
+}
+
 /** What a config file declares for one environment (defaults not yet applied). */
 export type EnvironmentConfigInput = z.input<typeof environmentSchema>;
 
+type ParsedEnvironment = z.output<typeof environmentSchema>;
+type ParsedPipeline = NonNullable<ParsedEnvironment['pipeline']>;
+
+/** `pipeline.github`, defaults applied: `environment` is the environment's name unless set. */
+export type GithubPipelineConfig = Omit<NonNullable<ParsedPipeline['github']>, 'environment'> & { readonly environment: string };
+/** `pipeline.terraformCloud`, defaults applied: `workspace` and `hostname` come from a cloud state backend unless set. */
+export type TerraformCloudPipelineConfig = Omit<NonNullable<ParsedPipeline['terraformCloud']>, 'workspace' | 'hostname'> & {
+  readonly workspace: string;
+  readonly hostname: string;
+};
+export interface PipelineConfig {
+  readonly github?: GithubPipelineConfig;
+  readonly terraformCloud?: TerraformCloudPipelineConfig;
+}
+
 /** A validated environment, defaults applied. */
-export type EnvironmentConfig = z.output<typeof environmentSchema> & { readonly name: string };
+export type EnvironmentConfig = Omit<ParsedEnvironment, 'pipeline'> & { readonly name: string; readonly pipeline?: PipelineConfig };
+
+/**
+ * A parsed environment with its name, and the defaults that depend on the name or on other fields
+ * applied: `pipeline.github.environment` (the environment's name), `pipeline.terraformCloud.workspace`
+ * and `.hostname` (the Terraform Cloud state backend's, else app.terraform.io for the hostname).
+ *
+ * @example
+ * const config = namedEnvironment(environmentSchema.parse(input), 'dev');
+ */
+export function namedEnvironment(parsed: ParsedEnvironment, name: string): EnvironmentConfig {
+  const { pipeline, ...rest } = parsed;
+  if (!pipeline) return { ...rest, name };
+  const cloud = parsed.stateBackend.type === 'cloud' ? parsed.stateBackend : undefined;
+  const { github, terraformCloud } = pipeline;
+  return {
+    ...rest,
+    name,
+    pipeline: {
+      ...(github ? { github: { ...github, environment: github.environment ?? name } } : {}),
+      ...(terraformCloud
+        ? {
+            terraformCloud: {
+              ...terraformCloud,
+              // The schema refuses a missing workspace unless the state backend is cloud.
+              workspace: terraformCloud.workspace ?? cloud!.workspace,
+              hostname: terraformCloud.hostname ?? cloud?.hostname ?? TFC_DEFAULT_HOSTNAME,
+            },
+          }
+        : {}),
+    },
+  };
+}
 export type StateBackendConfig = EnvironmentConfig['stateBackend'];
 export type M2mClientConfig = EnvironmentConfig['m2mClients'][number];
 export type RouteConfig = EnvironmentConfig['routes'][number];
