@@ -58,6 +58,14 @@ describe('summarizePlan', () => {
     expect(summarizePlan({ format_version: '1.2' })).toMatchObject({ add: 0, change: 0, destroy: 0, replace: 0, changes: [] });
   });
 
+  test("keeps Terraform's reason and the attributes that force a replacement", () => {
+    const input = plan([{ address: 'aws_cognito_user_pool.pool', actions: ['create', 'delete'] }]) as { resource_changes: Array<Record<string, unknown> & { change: Record<string, unknown> }> };
+    input.resource_changes[0].action_reason = 'replace_because_cannot_update';
+    input.resource_changes[0].change.replace_paths = [['username_attributes'], ['schema', 0, 'name']];
+    expect(summarizePlan(input).changes[0]).toMatchObject({ actionReason: 'replace_because_cannot_update', replacePaths: [['username_attributes'], ['schema', 0, 'name']] });
+    expect(summarizePlan(plan([{ address: 'aws_sns_topic.a', actions: ['create'] }])).changes[0]).not.toHaveProperty('actionReason');
+  });
+
   test('fails when the input is not a plan', () => {
     expect(() => summarizePlan({ resource_changes: [] })).toThrow(PlanFormatError);
     expect(() => summarizePlan([])).toThrow('not a plan: expected the JSON of `terraform show -json <planfile>` (an object with format_version)');

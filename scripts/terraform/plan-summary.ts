@@ -18,6 +18,16 @@ export interface PlannedChange {
   readonly actions: readonly string[];
   /** The change imports an existing object (`import` blocks). */
   readonly importing: boolean;
+  /**
+   * Terraform's `action_reason`, e.g. `replace_because_cannot_update`, `delete_because_no_resource_config`.
+   * @default - Terraform gave none (a plain create, update, or `plan -destroy`)
+   */
+  readonly actionReason?: string;
+  /**
+   * Terraform's `change.replace_paths`: the attributes that force a replacement, e.g. `[["user_pool_id"]]`.
+   * @default - none (not a replacement, or one Terraform was asked for)
+   */
+  readonly replacePaths?: ReadonlyArray<ReadonlyArray<string | number>>;
 }
 
 /** Counts in the terms of Terraform's `Plan:` line, over managed resources only. */
@@ -82,13 +92,19 @@ export function summarizePlan(plan: unknown): PlanSummary {
   const raw = (plan as { resource_changes?: unknown }).resource_changes ?? [];
   if (!Array.isArray(raw)) throw new PlanFormatError('resource_changes: must be a list');
   const changes = raw.map((entry: unknown, i): PlannedChange => {
-    const rc = entry as { address?: unknown; type?: unknown; mode?: unknown; change?: { actions?: unknown; importing?: unknown } };
+    const rc = entry as { address?: unknown; type?: unknown; mode?: unknown; action_reason?: unknown; change?: { actions?: unknown; importing?: unknown; replace_paths?: unknown } };
     const actions = rc.change?.actions;
     if (typeof rc.address !== 'string' || typeof rc.type !== 'string' || !Array.isArray(actions) || !actions.every((a) => typeof a === 'string')) {
       throw new PlanFormatError(`resource_changes[${i}]: needs address, type and change.actions (a list of strings)`);
     }
     const mode = rc.mode === 'data' ? 'data' : 'managed';
-    return { address: rc.address, type: rc.type, mode, kind: changeKind(actions, rc.address), actions, importing: rc.change?.importing != null };
+    const change: PlannedChange = { address: rc.address, type: rc.type, mode, kind: changeKind(actions, rc.address), actions, importing: rc.change?.importing != null };
+    const replacePaths = rc.change?.replace_paths;
+    return {
+      ...change,
+      ...(typeof rc.action_reason === 'string' ? { actionReason: rc.action_reason } : {}),
+      ...(Array.isArray(replacePaths) && replacePaths.every(isPath) ? { replacePaths } : {}),
+    };
   });
   const managed = changes.filter((c) => c.mode === 'managed');
   const count = (kind: ChangeKind) => managed.filter((c) => c.kind === kind).length;
@@ -104,6 +120,11 @@ export function summarizePlan(plan: unknown): PlanSummary {
   };
 }
 
+/** A `replace_paths` entry: attribute names and list indexes. */
+function isPath(value: unknown): value is Array<string | number> {
+  return Array.isArray(value) && value.every((step) => typeof step === 'string' || typeof step === 'number');
+}
+
 /**
  * `75 to add, 0 to change, 0 to destroy`, the way Terraform's `Plan:` line counts, with
  * `(2 replaced)`, imports and forgets added only when there are any.
@@ -111,7 +132,7 @@ export function summarizePlan(plan: unknown): PlanSummary {
  * @example
  * formatPlanCounts(summarizePlan(plan)); // '1 to add, 0 to change, 1 to destroy (1 replaced)'
  */
-export function formatPlanCounts(summary: PlanSummary): string {
+export function formatPlanCounts(summary: Omit<PlanSummary, 'changes'>): string {
   const parts = [`${summary.add} to add`, `${summary.change} to change`, `${summary.destroy} to destroy`];
   if (summary.import > 0) parts.unshift(`${summary.import} to import`);
   if (summary.forget > 0) parts.push(`${summary.forget} to forget`);
