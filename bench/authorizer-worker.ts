@@ -22,7 +22,7 @@ import { Session } from 'node:inspector';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { JwksServer } from '../__tests__/support/jwks-server';
+import { JwksServer } from '../sandbox/jwks-server';
 import { generateSigningKey, jwksOf, m2mAccessTokenClaims, signJwt, type SigningKey } from '../sandbox/cognito-tokens';
 import { policyAllows } from '../sandbox/iam-policy';
 import { median } from './support';

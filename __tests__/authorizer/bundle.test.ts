@@ -19,7 +19,7 @@ import {
 import { environment } from '../fixtures';
 import { captureOutput, loadAuthorizer, loadAuthorizerModule, type AuthorizerHandler } from '../support/authorizer-bundle';
 import { httpApi, restRequest, restToken } from '../support/authorizer-harness';
-import { JwksServer } from '../support/jwks-server';
+import { JwksServer } from '../../sandbox/jwks-server';
 
 const CLIENTS = { reporting: 'client0reporting0000000001', partner: 'client0partner000000000002', user: 'client0users00000000000003' };
 // reporting: read; partner-backend: read, write (the fixture's M2M clients). The user client is configured

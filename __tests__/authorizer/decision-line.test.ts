@@ -10,7 +10,7 @@ import { DecisionLineFormat, DECISIONS_METRIC, METRICS_NAMESPACE, SERVICE_NAME, 
 import { environment } from '../fixtures';
 import { captureOutput, loadAuthorizer, type AuthorizerHandler } from '../support/authorizer-bundle';
 import { restToken } from '../support/authorizer-harness';
-import { JwksServer } from '../support/jwks-server';
+import { JwksServer } from '../../sandbox/jwks-server';
 
 const CLIENTS = { reporting: 'client0reporting0000000001', user: 'client0users00000000000003' };
 const config = environment({ userClient: { callbackUrls: ['https://app.example.com/callback'], groupRoles: { readers: 'reader' }, scopes: [] } });

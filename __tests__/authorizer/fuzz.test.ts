@@ -7,7 +7,7 @@ import { generateSigningKey, m2mAccessTokenClaims, signJwt, type SigningKey } fr
 import { environment } from '../fixtures';
 import { captureOutput, loadAuthorizer, type AuthorizerHandler } from '../support/authorizer-bundle';
 import { methodArn } from '../support/iam';
-import { JwksServer } from '../support/jwks-server';
+import { JwksServer } from '../../sandbox/jwks-server';
 
 const CLIENT = 'client0reporting0000000001';
 let key: SigningKey;

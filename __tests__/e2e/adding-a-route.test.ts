@@ -23,7 +23,7 @@ import { captureOutput as captureBackendOutput, eventOf, type Format } from '../
 import { resourcesOf, synthEnvironment } from '../fixtures';
 import { captureOutput, loadAuthorizer, type AuthorizerHandler } from '../support/authorizer-bundle';
 import { ARN_PREFIX, policyAllows } from '../support/iam';
-import { JwksServer } from '../support/jwks-server';
+import { JwksServer } from '../../sandbox/jwks-server';
 import { restRouteKeys } from '../support/terraform';
 
 const ROOT = path.resolve(__dirname, '..', '..');

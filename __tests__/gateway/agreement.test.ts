@@ -10,7 +10,7 @@ import { generateSigningKey, m2mAccessTokenClaims, signJwt, userAccessTokenClaim
 import { environment, resourcesOf, synthEnvironment } from '../fixtures';
 import { captureOutput, loadAuthorizer, type AuthorizerHandler } from '../support/authorizer-bundle';
 import { ARN_PREFIX, policyAllows } from '../support/iam';
-import { JwksServer } from '../support/jwks-server';
+import { JwksServer } from '../../sandbox/jwks-server';
 import { restResourcePaths } from '../support/terraform';
 
 const SERVICE_CLIENT = 'client0service00000000001';

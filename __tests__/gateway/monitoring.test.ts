@@ -11,7 +11,7 @@ import { AUTHORIZER_FAULT_PATTERNS, FAULTS_NAMESPACE } from '../../lib/monitorin
 import { environment, resourcesOf, synthEnvironment } from '../fixtures';
 import { captureOutput, loadAuthorizer } from '../support/authorizer-bundle';
 import { methodArn } from '../support/iam';
-import { JwksServer } from '../support/jwks-server';
+import { JwksServer } from '../../sandbox/jwks-server';
 import { matchesSpaceDelimited } from '../support/log-patterns';
 
 /** One metric as CloudWatch stores it: namespace, name and the full dimension set with values. */

@@ -10,7 +10,7 @@ import { guardPlan, type GuardResult } from '../../scripts/pipeline/plan-guard';
 import { COMMENT_MARKER, GITHUB_COMMENT_LIMIT, renderPrComment, shareBudget } from '../../scripts/pipeline/pr-comment';
 import { main } from '../../scripts/pipeline/pr-comment-cli';
 import { GitHubApiError, upsertStickyComment } from '../../scripts/pipeline/sticky-comment';
-import { closeServer, listenOnLoopback } from '../support/loopback';
+import { closeServer, listenOnLoopback } from '../../sandbox/loopback';
 
 const POOL = 'aws_cognito_user_pool.identity_user_pool';
 

@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { closeServer, listenOnLoopback } from './loopback';
+import { closeServer, listenOnLoopback } from '../../sandbox/loopback';
 
 /** What the proxy does with one request: fail it, delay it, or pass it on. */
 export type Fault = { kind: 'status'; status: number; headers?: Record<string, string> } | { kind: 'hang' } | { kind: 'pass' };

@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { closeServer, listenOnLoopback } from './loopback';
+import { closeServer, listenOnLoopback } from '../../sandbox/loopback';
 
 /** What the scripted endpoint answers to one request. */
 export interface ScriptedReply {

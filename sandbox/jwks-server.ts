@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import { closeServer, listenOnLoopback } from './loopback';
-import { jwksOf, type SigningKey } from '../../sandbox/cognito-tokens';
+import { jwksOf, type SigningKey } from './cognito-tokens';
 
 /**
  * A real JWKS endpoint on 127.0.0.1 whose behaviour a test can change: serve the current keys,
