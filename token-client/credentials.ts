@@ -27,9 +27,11 @@ export interface SecretsManagerLike {
 
 /**
  * A loader for the credentials in the secret the stack writes per client
- * (`{client_id, client_secret, token_endpoint}`; an optional `scopes` array is honoured); pass it as `credentials`, and it is read
- * once, on the first token request. Uses `@aws-sdk/client-secrets-manager` (install it in your
- * service; the Lambda runtime has it). The secret's value is never part of an error.
+ * (`{client_id, client_secret, token_endpoint}`; an optional `scopes` array is honoured); pass it as
+ * `credentials`. Each call reads the secret (nothing is cached here): the TokenClient keeps what it
+ * read, and calls the loader again, bounded, only when the token endpoint answers `invalid_client`
+ * (a rotated secret). Uses `@aws-sdk/client-secrets-manager` (install it in your service; the Lambda
+ * runtime has it). The secret's value is never part of an error.
  *
  * @example
  * const client = new TokenClient({ credentials: credentialsFromSecretsManager(process.env.M2M_SECRET_ARN!) });

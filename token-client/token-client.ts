@@ -22,8 +22,18 @@ export interface RetryOptions {
 }
 
 export interface TokenClientOptions {
-  /** The credentials, or a function that loads them once (e.g. {@link credentialsFromSecretsManager}). */
+  /**
+   * The credentials, or a function that loads them (e.g. {@link credentialsFromSecretsManager}): called
+   * once, on the first token request, and again when the token endpoint answers `invalid_client`
+   * (a rotated secret), at most once per `credentialsRereadIntervalSeconds`.
+   */
   readonly credentials: ClientCredentials | (() => Promise<ClientCredentials>);
+  /**
+   * When the token endpoint answers `invalid_client`, the credentials loader is called again (one
+   * call shared by all concurrent callers) and the request retried once if the credentials changed;
+   * not more often than this. Static credentials are never re-read. @default 30
+   */
+  readonly credentialsRereadIntervalSeconds?: number;
   /** How the client authenticates to the token endpoint. @default 'client_secret_basic' */
   readonly authMethod?: 'client_secret_basic' | 'client_secret_post';
   /** Refresh in the background when a token has less than this left. @default 60 */
@@ -63,6 +73,9 @@ const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
  * - a token is refreshed in the background `refreshAheadSeconds` before expiry, without blocking callers;
  * - 5xx, 429 (honouring `Retry-After`) and network errors are retried with exponential back-off and
  *   full jitter; `invalid_client`, `invalid_scope` and the other RFC 6749 errors are not;
+ * - on `invalid_client` (a rotated secret) a credentials loader is called again, once for all concurrent
+ *   callers and at most every `credentialsRereadIntervalSeconds`, and the request is sent once more only
+ *   if the credentials changed;
  * - every field of the token response is checked; secrets and tokens never appear in errors.
  *
  * @example
@@ -72,7 +85,13 @@ const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 export class TokenClient {
   /** Token requests sent so far (each retry counts): what Cognito bills. */
   tokenRequests = 0;
+  /** Times the credentials loader was called again after `invalid_client`. */
+  credentialsRereads = 0;
   private credentialsValue?: Promise<ClientCredentials>;
+  /** The last credentials loaded, once loaded. */
+  private latestCredentials?: ClientCredentials;
+  private rereading?: Promise<ClientCredentials>;
+  private lastRereadAtMs?: number;
   private readonly cache = new Map<string, CachedToken>();
   private readonly inflight = new Map<string, Promise<CachedToken>>();
   private readonly fetchImpl: typeof fetch;
@@ -93,6 +112,9 @@ export class TokenClient {
     if (options.refreshAheadSeconds !== undefined && !(options.refreshAheadSeconds >= 0)) {
       throw new TokenClientConfigError(`refreshAheadSeconds must be >= 0; received ${options.refreshAheadSeconds}`);
     }
+    if (options.credentialsRereadIntervalSeconds !== undefined && !(options.credentialsRereadIntervalSeconds >= 0)) {
+      throw new TokenClientConfigError(`credentialsRereadIntervalSeconds must be >= 0; received ${options.credentialsRereadIntervalSeconds}`);
+    }
   }
 
   /**
@@ -102,7 +124,7 @@ export class TokenClient {
   async getToken(scopes?: readonly string[]): Promise<string> {
     const credentials = await this.credentials();
     const requested = [...(scopes ?? credentials.scopes ?? [])].sort();
-    const key = `${credentials.clientId} ${requested.join(' ')}`;
+    const key = cacheKey(credentials, requested);
     const cached = this.cache.get(key);
     const now = this.now();
     if (cached && now < cached.usableUntilMs) {
@@ -133,19 +155,63 @@ export class TokenClient {
   private credentials(): Promise<ClientCredentials> {
     if (!this.credentialsValue) {
       const source = this.options.credentials;
-      this.credentialsValue = (typeof source === 'function' ? source() : Promise.resolve(source)).then(checkCredentials);
+      this.credentialsValue = (typeof source === 'function' ? source() : Promise.resolve(source)).then(checkCredentials).then((loaded) => (this.latestCredentials = loaded));
       this.credentialsValue.catch(() => (this.credentialsValue = undefined));
     }
     return this.credentialsValue;
   }
 
-  /** One token request per key at a time: concurrent callers share it. */
+  /**
+   * Re-reads the credentials after `invalid_client` with `stale`: the new credentials, or undefined when
+   * there is nothing to re-read (static credentials), the re-read is rate-limited or fails, or the
+   * credentials did not change. One re-read at a time, shared by all callers.
+   */
+  private async rereadCredentials(stale: ClientCredentials): Promise<ClientCredentials | undefined> {
+    const source = this.options.credentials;
+    if (typeof source !== 'function') return undefined;
+    // Another caller may already have re-read them since `stale` was handed out.
+    if (this.latestCredentials && !sameCredentials(this.latestCredentials, stale)) return this.latestCredentials;
+    let rereading = this.rereading;
+    if (!rereading) {
+      const now = this.now();
+      const intervalMs = (this.options.credentialsRereadIntervalSeconds ?? 30) * 1000;
+      if (this.lastRereadAtMs !== undefined && now - this.lastRereadAtMs < intervalMs) return undefined;
+      this.lastRereadAtMs = now;
+      this.credentialsRereads++;
+      rereading = Promise.resolve()
+        .then(source)
+        .then(checkCredentials)
+        .then((fresh) => {
+          this.latestCredentials = fresh;
+          this.credentialsValue = Promise.resolve(fresh);
+          return fresh;
+        })
+        .finally(() => (this.rereading = undefined));
+      this.rereading = rereading;
+    }
+    // A failed re-read leaves the current credentials in place and surfaces the invalid_client.
+    const fresh = await rereading.catch(() => undefined);
+    return fresh && !sameCredentials(fresh, stale) ? fresh : undefined;
+  }
+
+  /**
+   * One token request per key at a time: concurrent callers share it. On `invalid_client` it
+   * re-reads the credentials and, if they changed, tries once more with them.
+   */
   private request(key: string, credentials: ClientCredentials, scopes: readonly string[]): Promise<CachedToken> {
     let pending = this.inflight.get(key);
     if (!pending) {
       pending = this.requestWithRetries(credentials, scopes)
-        .then((token) => {
-          this.cache.set(key, token);
+        .then(
+          (token) => ({ token, used: credentials }),
+          async (error: unknown) => {
+            const fresh = error instanceof TokenEndpointError && error.oauthError === 'invalid_client' ? await this.rereadCredentials(credentials) : undefined;
+            if (!fresh) throw error;
+            return { token: await this.requestWithRetries(fresh, scopes), used: fresh };
+          },
+        )
+        .then(({ token, used }) => {
+          this.cache.set(cacheKey(used, scopes), token);
           return token;
         })
         .finally(() => this.inflight.delete(key));
@@ -214,6 +280,14 @@ export class TokenClient {
     const refreshAhead = (this.options.refreshAheadSeconds ?? 60) * 1000;
     return { accessToken, usableUntilMs, refreshAtMs: Math.max(receivedAt, usableUntilMs - refreshAhead) };
   }
+}
+
+function cacheKey(credentials: ClientCredentials, scopes: readonly string[]): string {
+  return `${credentials.clientId} ${scopes.join(' ')}`;
+}
+
+function sameCredentials(a: ClientCredentials, b: ClientCredentials): boolean {
+  return a.clientId === b.clientId && a.clientSecret === b.clientSecret && a.tokenEndpoint === b.tokenEndpoint;
 }
 
 function withBearer(init: RequestInit, token: string): RequestInit {

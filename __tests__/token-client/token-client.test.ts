@@ -1,3 +1,4 @@
+import * as http from 'node:http';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
@@ -10,6 +11,7 @@ import {
   TokenEndpointUnavailableError,
   type TokenClientOptions,
 } from '../../token-client';
+import { closeServer, listenOnLoopback } from '../../sandbox/loopback';
 import { ScriptedTokenEndpoint } from '../support/token-endpoint';
 
 const SECRET = 's3cr3t+/with=special&chars';
@@ -184,6 +186,137 @@ describe('credentials', () => {
       expect(endpoint.requests[0].body.get('scope')).toBe('api/read');
     });
 
+    describe('re-read on invalid_client (a rotated secret)', () => {
+      const OLD = 'old-s3cr3t+/=&';
+      const NEW = 'new-s3cr3t+/=&';
+      let auth: SecretCheckingEndpoint;
+      /** What the secret holds now. */
+      let stored: string;
+      let secretReadDelayMs: number;
+      beforeEach(async () => {
+        auth = await new SecretCheckingEndpoint().start();
+        auth.valid = new Set([OLD]);
+        stored = OLD;
+        secretReadDelayMs = 0;
+        secrets.on(GetSecretValueCommand, { SecretId: 'arn:secret' }).callsFake(async () => {
+          await new Promise((resolve) => setTimeout(resolve, secretReadDelayMs));
+          return { SecretString: JSON.stringify({ client_id: 'client-9', client_secret: stored, token_endpoint: auth.url, scopes: ['api/read'] }) };
+        });
+      });
+      afterEach(() => auth.stop());
+      const reads = () => secrets.commandCalls(GetSecretValueCommand).length;
+      const loaderClient = (options: Partial<TokenClientOptions> = {}) => new TokenClient({ credentials: credentialsFromSecretsManager('arn:secret'), sleep: async () => undefined, ...options });
+      /** Rotates the secret, and the next rotation retires the old one in Cognito. */
+      const rotate = () => {
+        stored = NEW;
+        auth.valid = new Set([NEW]);
+      };
+
+      test('a rotation between two calls keeps the caller working: the second call re-reads and succeeds', async () => {
+        let now = 1_000_000;
+        const tokens = loaderClient({ now: () => now });
+        const results = [await tokens.getToken()];
+        rotate();
+        now += 3_600_000; // the token expired: the next call needs a new one
+        results.push(await tokens.getToken());
+        results.push(await tokens.getToken(['api/write']));
+        expect(results).toEqual(['token-1', 'token-2', 'token-3']);
+        expect(auth.requests).toEqual([
+          { secret: OLD, status: 200 },
+          { secret: OLD, status: 401 },
+          { secret: NEW, status: 200 },
+          { secret: NEW, status: 200 },
+        ]);
+        expect(reads()).toBe(2);
+        expect(tokens.credentialsRereads).toBe(1);
+      });
+
+      test('the same credentials after the re-read: invalid_client as before, no second token request, no secret in the error', async () => {
+        const tokens = loaderClient();
+        auth.valid = new Set(); // the secret was revoked but Secrets Manager still holds it
+        const error = await rejection(tokens.getToken());
+        expect(error).toBeInstanceOf(TokenEndpointError);
+        expect(error).toMatchObject({ oauthError: 'invalid_client', status: 401, code: 'OAUTH_INVALID_CLIENT' });
+        expect(auth.requests).toHaveLength(1);
+        expect(reads()).toBe(2);
+        expect(JSON.stringify({ ...error, message: error.message, stack: error.stack })).not.toContain('s3cr3t');
+      });
+
+      test('a retry with the re-read credentials that also fails surfaces its invalid_client', async () => {
+        const tokens = loaderClient();
+        await tokens.getToken();
+        stored = NEW;
+        auth.valid = new Set(['a-third-secret']);
+        tokens.invalidate();
+        expect(await rejection(tokens.getToken())).toMatchObject({ oauthError: 'invalid_client', status: 401 });
+        expect(auth.requests).toEqual([
+          { secret: OLD, status: 200 },
+          { secret: OLD, status: 401 },
+          { secret: NEW, status: 401 },
+        ]);
+        expect(tokens.credentialsRereads).toBe(1);
+      });
+
+      test('an unreadable secret on the re-read surfaces the invalid_client', async () => {
+        const tokens = loaderClient();
+        await tokens.getToken();
+        auth.valid = new Set();
+        tokens.invalidate();
+        secrets.on(GetSecretValueCommand).rejects(new Error('AccessDenied'));
+        expect(await rejection(tokens.getToken())).toMatchObject({ oauthError: 'invalid_client' });
+        expect(tokens.credentialsRereads).toBe(1);
+      });
+
+      test('rate limit: at most one re-read per 30 s (configurable) across requests', async () => {
+        let now = 1_000_000;
+        const tokens = loaderClient({ now: () => now });
+        auth.valid = new Set();
+        for (let i = 0; i < 5; i++) expect(await rejection(tokens.getToken())).toMatchObject({ oauthError: 'invalid_client' });
+        expect(reads()).toBe(2); // the first load and one re-read
+        now += 29_999;
+        await rejection(tokens.getToken());
+        expect(reads()).toBe(2);
+        now += 1;
+        await rejection(tokens.getToken());
+        expect(reads()).toBe(3);
+        expect(tokens.credentialsRereads).toBe(2);
+        expect(auth.requests).toHaveLength(7); // one token request per call: same credentials, no retry
+
+        const every5s = loaderClient({ now: () => now, credentialsRereadIntervalSeconds: 5 });
+        await rejection(every5s.getToken());
+        await rejection(every5s.getToken());
+        now += 5_000;
+        await rejection(every5s.getToken());
+        expect(every5s.credentialsRereads).toBe(2);
+        expect(() => loaderClient({ credentialsRereadIntervalSeconds: -1 })).toThrow(TokenClientConfigError);
+      });
+
+      test('concurrent callers on several scope sets cause one re-read, and all succeed', async () => {
+        let now = 1_000_000;
+        const tokens = loaderClient({ now: () => now });
+        await tokens.getToken();
+        rotate();
+        now += 3_600_000;
+        auth.delayMs = 20;
+        secretReadDelayMs = 30;
+        const scopeSets = [['api/read'], ['api/write'], ['api/read', 'api/write']];
+        const results = await Promise.allSettled(Array.from({ length: 300 }, (_, i) => tokens.getToken(scopeSets[i % 3])));
+        expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+        expect(reads()).toBe(2);
+        expect(tokens.credentialsRereads).toBe(1);
+        // per scope set: one refused request with OLD and one retry with NEW
+        expect(auth.requests.slice(1).map((r) => `${r.secret} ${r.status}`).sort()).toEqual([...Array(3).fill(`${NEW} 200`), ...Array(3).fill(`${OLD} 401`)]);
+      });
+
+      test('static credentials: nothing to re-read, invalid_client as before', async () => {
+        const tokens = new TokenClient({ credentials: { clientId: 'client-9', clientSecret: OLD, tokenEndpoint: auth.url }, sleep: async () => undefined });
+        auth.valid = new Set();
+        expect(await rejection(tokens.getToken())).toMatchObject({ oauthError: 'invalid_client' });
+        expect(tokens.credentialsRereads).toBe(0);
+        expect(auth.requests).toHaveLength(1);
+      });
+    });
+
     test('fails when the secret is unreadable or incomplete, without its value in the error', async () => {
       secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ client_id: 'a', client_secret: SECRET }) });
       const error = await rejection(credentialsFromSecretsManager('arn:secret')());
@@ -194,3 +327,43 @@ describe('credentials', () => {
     });
   });
 });
+
+/**
+ * A real HTTP token endpoint on 127.0.0.1 that, like Cognito, accepts only the client secrets in
+ * `valid` (client_secret_basic) and answers `invalid_client` to any other.
+ */
+class SecretCheckingEndpoint {
+  valid = new Set<string>();
+  delayMs = 0;
+  readonly requests: Array<{ secret: string; status: number }> = [];
+  private server?: http.Server;
+  private port = 0;
+  private issued = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/oauth2/token`;
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        const decoded = Buffer.from((request.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+        const secret = decodeURIComponent(decoded.slice(decoded.indexOf(':') + 1));
+        const ok = this.valid.has(secret);
+        this.requests.push({ secret, status: ok ? 200 : 401 });
+        const body = ok ? { access_token: `token-${++this.issued}`, token_type: 'Bearer', expires_in: 3600 } : { error: 'invalid_client' };
+        setTimeout(() => {
+          response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(body));
+        }, this.delayMs);
+      });
+    });
+    this.port = await listenOnLoopback(this.server);
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return closeServer(this.server);
+  }
+}
