@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { App, Testing } from 'cdktf';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
@@ -79,7 +80,7 @@ describe('StateBootstrapStack', () => {
   test('a bucket whose backend names an existing key (an ARN) gets no new key', () => {
     const kmsKeyId = 'arn:aws:kms:eu-west-1:444455556666:key/0c5e1f8a-6b36-4a8e-9f61-2d7f3c9b1e11';
     const own = stateBucketsOf([environment({ stateBackend: { type: 's3', bucket: 'shared-state', region: 'eu-west-1', kmsKeyId } })]);
-    const other = JSON.parse(Testing.synth(new StateBootstrapStack(Testing.app(), 'state-bootstrap', { buckets: own, stateFile: '/tmp/x.tfstate', tags: {} }))) as TerraformJson;
+    const other = JSON.parse(Testing.synth(new StateBootstrapStack(Testing.app(), 'state-bootstrap', { buckets: own, stateFile: path.join(os.tmpdir(), 'x.tfstate'), tags: {} }))) as TerraformJson;
     expect(other.resource.aws_kms_key).toBeUndefined();
     expect(JSON.stringify(other.resource.aws_s3_bucket_server_side_encryption_configuration)).toContain(kmsKeyId);
   });

@@ -24,7 +24,7 @@ import {
   type ResourceChange,
   type TerraformState,
 } from '../../scripts/terraform/prior-state';
-import { runTerraform } from '../../scripts/terraform/run';
+import { concurrencyLimit, runTerraform } from '../../scripts/terraform/run';
 import { synthesizeApp } from '../../scripts/terraform/synth';
 import { checkContext, offlineTerraformAvailability, PROJECT_ROOT, testWithTerraform } from './offline-terraform';
 
@@ -448,21 +448,6 @@ function changeOf(plan: PlanJson, address: string): ResourceChange {
   return rc;
 }
 
-/** Runs at most two terraform commands at a time: CI has two cores, and each one loads the whole AWS provider schema. */
-function twoAtATime(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (fn) => {
-    if (active >= 2) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
 
 /** The promise's value or its error, so that nothing rejects before a test reads it. */
 function settled<T>(promise: Promise<T>): Promise<T | Error> {
@@ -496,7 +481,7 @@ describe('plans against a prior state of the dev stack (offline, provider mirror
     const { mirrorDir, providerVersion } = availability;
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-prior-state-test-'));
     const context = checkContext(availability, path.join(work, 'copy'));
-    const slot = twoAtATime();
+    const slot = concurrencyLimit(2);
     const shippedEnv = { ...process.env };
     delete shippedEnv.M2M_AUTH_CONFIG;
     // The scope change: inventory-sync keeps read and loses write.

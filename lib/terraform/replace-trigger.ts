@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { App, TerraformResource, anyToHclTerraform, hashMapperHcl } from 'cdktf';
+import { TerraformResource, anyToHclTerraform, hashMapperHcl } from 'cdktf';
 
 /**
  * A `terraform_data` resource that is replaced whenever `values` change, for `replace_triggered_by`
@@ -16,12 +16,12 @@ export class ReplaceTrigger extends TerraformResource {
   }
 
   /**
-   * The entry to put in `lifecycle.replace_triggered_by` of `resource`. JSON output needs the bare
-   * address; CDKTF writes a reference as `"${terraform_data.x}"`, which only HCL accepts.
+   * Puts this resource in `lifecycle.replace_triggered_by` of `resource`, as the bare address JSON
+   * needs (CDKTF would write `"${terraform_data.x}"`, which Terraform rejects in JSON); `--hcl` output
+   * gets its references unquoted by the synth (lib/terraform/synth-output.ts).
    */
   triggerReplacementOf(resource: TerraformResource): void {
-    if (App.of(this).hclOutput) resource.addOverride('lifecycle.replace_triggered_by', [`\${${this.address}}`]);
-    else resource.addOverride('lifecycle.replace_triggered_by', [this.address]);
+    resource.addOverride('lifecycle.replace_triggered_by', [this.address]);
   }
 
   /** `terraform_data.<name>` */

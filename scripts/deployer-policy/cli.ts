@@ -9,10 +9,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { App } from 'cdktf';
-import { ConfigValidationError, loadEnvironments } from '../../lib/config/load';
 import type { EnvironmentConfig } from '../../lib/config/schema';
 import { MANAGED_POLICY_MAX_CHARS, MissingDeployerPermissionError, pipelinePolicy, policyChars, type PolicyAccess, type PolicyDocument } from '../../lib/pipeline';
 import { M2mAuthStack } from '../../lib/stacks/m2m-auth-stack';
+import { consoleIo, type CliIo, environmentNamed } from '../cli-io';
+export type { CliIo } from '../cli-io';
 
 export const USAGE = `Usage: npm run deployer-policy -- <environment> [--read-only] [--part <n>] [--json]
 
@@ -35,12 +36,7 @@ Environment: M2M_AUTH_CONFIG, M2M_AUTH_STATE_* and M2M_AUTH_TFC_* apply, as they
 Exit status: 0 printed, 1 invalid config, 2 bad arguments or unknown environment.`;
 
 /** Where the command writes: the policy to `out` (stdout), everything else to `err` (stderr). */
-export interface CliIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
 
-const consoleIo: CliIo = { out: (text) => process.stdout.write(`${text}\n`), err: (text) => process.stderr.write(`${text}\n`) };
 
 /**
  * The Terraform JSON of an environment's stack, synthesized through the stack class into a throw-away
@@ -84,17 +80,9 @@ export function main(argv: readonly string[], io: CliIo = consoleIo, env: NodeJS
   const part = values.part === undefined ? undefined : Number(values.part);
   if (part !== undefined && !(Number.isInteger(part) && part >= 1)) return usageError(io, `--part: must be a whole number from 1; received "${values.part}"`);
 
-  let environments: EnvironmentConfig[];
-  try {
-    environments = loadEnvironments(env);
-  } catch (error) {
-    if (!(error instanceof ConfigValidationError)) throw error;
-    io.err(error.message);
-    return 1;
-  }
   const name = positionals[0];
-  const config = environments.find((e) => e.name === name);
-  if (!config) return usageError(io, `no environment "${name}"; the config declares ${environments.map((e) => e.name).join(', ')}`);
+  const config = environmentNamed(io, env, name, (message) => usageError(io, message));
+  if (typeof config === 'number') return config;
 
   const access: PolicyAccess = values['read-only'] ? 'read' : 'deploy';
   let documents: PolicyDocument[];

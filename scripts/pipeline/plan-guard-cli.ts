@@ -10,6 +10,7 @@ import { AllowListError, DEFAULT_ALLOW_LIST, readAllowList } from './allow-list'
 import { markdownReport, textReport } from './guard-report';
 import { ALLOW_LABEL, EnvironmentMismatchError, guardPlan } from './plan-guard';
 import { PROTECTED_RESOURCE_TYPES } from './protected-resources';
+import { consoleIo, type CliIo } from '../cli-io';
 
 /** Splits `text` into lines of at most `width` characters, at spaces. */
 function wrap(text: string, width: number): string[] {
@@ -55,12 +56,7 @@ Exit status: 0 nothing protected is lost, or all of it is allowed; 1 blocked; 2 
 (not a plan, an invalid allow-list, --environment contradicting the plan).`;
 
 /** Where the CLI writes. */
-export interface GuardIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
 
-const consoleIo: GuardIo = { out: (text) => process.stdout.write(`${text}\n`), err: (text) => process.stderr.write(`${text}\n`) };
 
 /** Bad options or input: printed with `plan-guard: ` in front, exit 2. */
 class InputError extends Error {}
@@ -71,7 +67,7 @@ class InputError extends Error {}
  * @example
  * process.exitCode = main(process.argv.slice(2));
  */
-export function main(argv: readonly string[], io: GuardIo = consoleIo, options: { readonly projectRoot?: string; readonly now?: Date } = {}): number {
+export function main(argv: readonly string[], io: CliIo = consoleIo, options: { readonly projectRoot?: string; readonly now?: Date } = {}): number {
   const projectRoot = options.projectRoot ?? path.resolve(__dirname, '..', '..');
   try {
     const { values, positionals } = parse(argv);

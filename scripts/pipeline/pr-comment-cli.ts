@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import type { GuardResult } from './plan-guard';
 import { COMMENT_MARKER, type EnvironmentPlan, renderPrComment } from './pr-comment';
 import { upsertStickyComment } from './sticky-comment';
+import { consoleIo, type CliIo } from '../cli-io';
 
 export const USAGE = `Usage: node --import tsx scripts/pr-comment.ts --env <name>=<dir> [--env ...] [options]
 
@@ -34,12 +35,7 @@ Environment (with --post): GITHUB_TOKEN (pull-requests: write), GITHUB_API_URL, 
 Exit status: 0 done; 1 GitHub refused; 2 bad options.`;
 
 /** Where the CLI writes. */
-export interface CommentIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
 
-const consoleIo: CommentIo = { out: (text) => process.stdout.write(`${text}\n`), err: (text) => process.stderr.write(`${text}\n`) };
 
 class UsageError extends Error {}
 
@@ -49,7 +45,7 @@ class UsageError extends Error {}
  * @example
  * process.exitCode = await main(process.argv.slice(2));
  */
-export async function main(argv: readonly string[], io: CommentIo = consoleIo, env: NodeJS.ProcessEnv = process.env, fetchImpl?: typeof fetch): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = consoleIo, env: NodeJS.ProcessEnv = process.env, fetchImpl?: typeof fetch): Promise<number> {
   let values: ReturnType<typeof parse>;
   try {
     values = parse(argv);

@@ -9,10 +9,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ssmCommands from '@aws-sdk/client-ssm';
-import { ConfigValidationError, loadEnvironments } from '../../lib/config/load';
 import type { EnvironmentConfig } from '../../lib/config/schema';
 import { byteLength, isExpired, serializeDocument, SSM_STANDARD_MAX_BYTES, type Change, type DenyListDocument } from './document';
 import { ConcurrentWriteError, DenyListTooLargeError, FileStore, SsmStore, type DenyListStore, type SsmLike } from './store';
+import { consoleIo, type CliIo, environmentNamed } from '../cli-io';
+export type { CliIo } from '../cli-io';
 
 export const USAGE = `Usage: npm run revoke -- <environment> <client> [--reason "<text>"]
        npm run revoke -- <environment> --jti <jti> [--reason "<text>"]
@@ -46,10 +47,6 @@ The list must stay within ${SSM_STANDARD_MAX_BYTES} bytes (Standard SSM paramete
 Exit status: 0 done (or nothing to change), 1 failed (AWS, config, list too large, contention),
 2 bad arguments, unknown environment or unknown client.`;
 
-export interface CliIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
 
 export interface RevokeDeps {
   readonly env?: NodeJS.ProcessEnv;
@@ -62,7 +59,6 @@ export interface RevokeDeps {
   readonly settleMs?: number;
 }
 
-const consoleIo: CliIo = { out: (text) => process.stdout.write(`${text}\n`), err: (text) => process.stderr.write(`${text}\n`) };
 
 class UsageError extends Error {}
 /** A problem that is not the arguments' fault (exit 1, no usage text). */
@@ -202,16 +198,8 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo, deps:
   if (values['state-dir'] !== undefined && !values.local) return usageError(io, '--state-dir goes with --local');
   if (values.local && (values.parameter !== undefined || values['client-ids'] !== undefined)) return usageError(io, '--parameter and --client-ids are for the SSM parameter, not --local');
 
-  let environments: EnvironmentConfig[];
-  try {
-    environments = loadEnvironments(env);
-  } catch (error) {
-    if (!(error instanceof ConfigValidationError)) throw error;
-    io.err(error.message);
-    return 1;
-  }
-  const config = environments.find((e) => e.name === envName);
-  if (!config) return usageError(io, `no environment "${envName}"; the config declares ${environments.map((e) => e.name).join(', ')}`);
+  const config = environmentNamed(io, env, envName, (message) => usageError(io, message));
+  if (typeof config === 'number') return config;
 
   const local = values.local ? { stateDir: path.resolve(values['state-dir'] ?? '.local-sandbox', config.name) } : undefined;
   let store: DenyListStore;

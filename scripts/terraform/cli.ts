@@ -13,16 +13,13 @@ import type { TerraformConfigJson } from './offline-copy';
 import { parseOptions, USAGE, UsageError, type ValidateOptions } from './options';
 import { AWS_PROVIDER, choosePin, mirrorVersions, registryUnreachable, terraformPlatform } from './provider-source';
 import { type CheckContext, resultLines, type StackResult, summaryLine } from './report';
-import { offlineTerraformEnv, terraformVersion } from './run';
+import { concurrencyLimit, offlineTerraformEnv, terraformVersion } from './run';
 import { SynthError, synthesizeApp, type SynthesizedStack } from './synth';
+import { consoleIo, type CliIo } from '../cli-io';
+export type { CliIo } from '../cli-io';
 
 /** Where the CLI writes: results to `out` (stdout), progress and errors to `err` (stderr). */
-export interface CliIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
 
-const consoleIo: CliIo = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
 
 /**
  * Runs `npm run validate` with `argv` (the arguments after `--`) and resolves with the exit status:
@@ -157,20 +154,4 @@ function unavailable(io: CliIo, options: ValidateOptions, reason: string): numbe
   }
   io.err(`validate: ${reason}; run with --skip-if-unavailable to skip instead`);
   return 1;
-}
-
-/** Runs at most `jobs` of the functions it is given at the same time. */
-function concurrencyLimit(jobs: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (fn) => {
-    if (active >= jobs) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
 }

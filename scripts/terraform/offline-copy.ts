@@ -150,7 +150,7 @@ export function offlineCopy(input: TerraformConfigJson, options: OfflineCopyOpti
  * `cdk.tf.json` with {@link offlineCopy}. `targetDir` must not exist yet.
  *
  * @example
- * prepareOfflineStack('out/stacks/dev', '/tmp/work/dev', { providerVersion: '5.100.0' });
+ * prepareOfflineStack('out/stacks/dev', path.join(workDir, 'dev'), { providerVersion: '5.100.0' });
  */
 export function prepareOfflineStack(sourceDir: string, targetDir: string, options: OfflineCopyOptions = {}, file = 'cdk.tf.json'): OfflineCopy {
   if (fs.existsSync(targetDir)) throw new OfflineCopyError(`${targetDir}: already exists; the offline copy needs a fresh directory`);

@@ -31,7 +31,7 @@ export function terraformPlatform(platform: string = process.platform, arch: str
  * (`<host>/<ns>/<name>/terraform-provider-<name>_<version>_<platform>.zip`).
  *
  * @example
- * mirrorVersions('/opt/tf-plugins'); // ['5.100.0']
+ * mirrorVersions(process.env.TF_PROVIDER_MIRROR!); // ['5.100.0']
  */
 export function mirrorVersions(mirrorDir: string, provider = AWS_PROVIDER, platform = terraformPlatform()): string[] {
   const providerDir = path.join(mirrorDir, 'registry.terraform.io', ...provider.split('/'));

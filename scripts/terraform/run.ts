@@ -122,3 +122,26 @@ export function offlineTerraformEnv(base: NodeJS.ProcessEnv, scratchDir: string)
   if (env.TF_CLI_CONFIG_FILE !== undefined && !fs.existsSync(env.TF_CLI_CONFIG_FILE)) env.TF_CLI_CONFIG_FILE = empty('terraformrc');
   return env;
 }
+
+/**
+ * Runs at most `jobs` of the functions it is given at the same time: each terraform command loads the
+ * whole AWS provider schema, and CI has two cores.
+ *
+ * @example
+ * const slot = concurrencyLimit(2);
+ * await Promise.all(stacks.map((stack) => slot(() => check(stack))));
+ */
+export function concurrencyLimit(jobs: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (fn) => {
+    if (active >= jobs) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
