@@ -164,3 +164,46 @@ describe('npm run docs', () => {
     expect(bad.stderr).toContain("Unknown option '--chek'");
   });
 });
+
+describe('commands and links', () => {
+  const readme = fs.readFileSync(README, 'utf8');
+  const help = fs.readFileSync(path.join(ROOT, 'help'), 'utf8');
+  const scripts = Object.keys((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+  // npm's lifecycle scripts and the aliases of cdktf commands documented by their cdktf form.
+  const documentedElsewhere = new Set(['test', 'deploy', 'diff']);
+
+  test('every npm script is in the README command table and in help', () => {
+    const table = readme.slice(readme.indexOf('## Commands'), readme.indexOf('## Configuration reference'));
+    expect(scripts.filter((name) => !table.includes(`\`npm run ${name}`) && !(name === 'test' && table.includes('`npm test`')))).toEqual([]);
+    expect(scripts.filter((name) => !documentedElsewhere.has(name) && !help.includes(`npm run ${name}`))).toEqual([]);
+  });
+
+  test('every runbook is linked from the runbook index, the README links the index, help names the folder', () => {
+    const dir = path.join(ROOT, 'docs', 'runbooks');
+    const index = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
+    const pages = fs.readdirSync(dir).filter((name) => name.endsWith('.md') && name !== 'README.md');
+    expect(pages.length).toBeGreaterThanOrEqual(6);
+    expect(pages.filter((page) => !index.includes(`](${page})`))).toEqual([]);
+    expect(readme).toContain('](docs/runbooks/README.md)');
+    expect(help).toContain('docs/runbooks/');
+  });
+
+  test('every relative link in the README and the runbooks points at a file that exists', () => {
+    const files = [README, ...fs.readdirSync(path.join(ROOT, 'docs', 'runbooks')).map((name) => path.join(ROOT, 'docs', 'runbooks', name))];
+    const broken = files.flatMap((file) =>
+      [...fs.readFileSync(file, 'utf8').matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)]
+        .map((m) => m[1])
+        .filter((target) => !/^[a-z]+:/.test(target))
+        .filter((target) => !fs.existsSync(path.resolve(path.dirname(file), target)))
+        .map((target) => `${path.relative(ROOT, file)} -> ${target}`),
+    );
+    expect(broken).toEqual([]);
+  });
+
+  test('every npm run command a runbook uses exists', () => {
+    const dir = path.join(ROOT, 'docs', 'runbooks');
+    const used = fs.readdirSync(dir).flatMap((name) => [...fs.readFileSync(path.join(dir, name), 'utf8').matchAll(/npm run ([a-z-]+)/g)].map((m) => m[1]));
+    expect(used.length).toBeGreaterThan(10);
+    expect([...new Set(used)].filter((name) => !scripts.includes(name))).toEqual([]);
+  });
+});

@@ -4,9 +4,13 @@ import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyR
 import { bundleAuthorizer } from '../lib/authorizer/authorizer-bundle';
 import type { EnvironmentConfig } from '../lib/config/schema';
 import { bundleSampleBackend } from '../lib/api/sample-backend-bundle';
+import { bundleSecretRotation } from '../lib/secret-rotation/secret-rotation-bundle';
+import { ResourceNaming } from '../lib/terraform/naming';
+import { SandboxAwsApi, type RotationFunction } from './aws-api';
 import { loadBundledHandler } from './bundles';
 import { jwksOf } from './cognito-tokens';
 import { SandboxGateway } from './gateway';
+import { startBundledLambda, type BundledLambda } from './lambda-worker';
 import { loadSandboxState, type SandboxClient } from './state';
 import { tokenEndpoint } from './token-endpoint';
 
@@ -18,6 +22,11 @@ export interface SandboxOptions {
   readonly port: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /**
+   * Runs each rotation step instead of the real bundled rotation Lambda (tests).
+   * @default - the real rotation Lambda bundle, in a worker thread pointed at this sandbox
+   */
+  readonly rotationFunction?: RotationFunction;
 }
 
 export interface Sandbox {
@@ -27,7 +36,16 @@ export interface Sandbox {
   readonly apiUrl: string;
   readonly tokenEndpoint: string;
   readonly issuer: string;
+  /** The clients as they are now: `clientSecret` follows AWSCURRENT after a rotation. */
   readonly clients: readonly SandboxClient[];
+  /** The local user pool's id: `UserPoolId` of the Cognito client-secret operations. */
+  readonly userPoolId: string;
+  /** The local Cognito and Secrets Manager endpoint for the AWS SDK (`endpoint`, `AWS_ENDPOINT_URL_*`): the origin. */
+  readonly awsEndpoint: string;
+  /** Each client's Secrets Manager secret name, by client name: `m2m-auth/dev/m2m/reporting`. */
+  readonly secretNames: Readonly<Record<string, string>>;
+  /** Resolves once every rotation started so far has finished or failed. */
+  rotationsSettled(): Promise<void>;
   /** Write `{"clientIds": [...], "jtis": [...]}` here to revoke. */
   readonly denyListFile: string;
   stop(): Promise<void>;
@@ -35,9 +53,27 @@ export interface Sandbox {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/** What the rotation Lambda needs to find the sandbox through the AWS SDK's standard variables. */
+function rotationLambdaEnv(config: EnvironmentConfig, origin: string, poolId: string): Record<string, string> {
+  return {
+    AWS_REGION: config.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: origin,
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: origin,
+    AWS_LAMBDA_FUNCTION_NAME: new ResourceNaming(config.namePrefix, config.name).name('secret-rotation'),
+    ENVIRONMENT: config.name,
+    USER_POOL_ID: poolId,
+    // The deployed function runs on Node.js 22; the SDK's warning about this machine's Node.js is not its concern.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
 /**
- * Starts the whole M2M flow on one machine: a Cognito-compatible token endpoint and JWKS, and a REST
- * gateway that runs the real bundled authorizer and the real bundled backend for `config`.
+ * Starts the whole M2M flow on one machine: a Cognito-compatible token endpoint and JWKS, a REST
+ * gateway that runs the real bundled authorizer and the real bundled backend for `config`, and
+ * Cognito's client-secret and Secrets Manager APIs for the AWS SDK (`POST /` with `X-Amz-Target`),
+ * whose RotateSecret runs the real bundled rotation Lambda in a worker thread.
  *
  * @example
  * const sandbox = await startSandbox({ config, stateDir: '.local-sandbox/dev', port: 0 });
@@ -55,6 +91,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const issuer = `${origin}/${state.poolId}`;
   const jwksPath = `/${state.poolId}/.well-known/jwks.json`;
   const jwks = JSON.stringify(jwksOf([state.signingKey]));
+  let rotationLambda: BundledLambda | undefined;
+  const awsApi = new SandboxAwsApi({
+    config,
+    state,
+    tokenEndpoint: `${origin}/oauth2/token`,
+    rotationFunction: options.rotationFunction ?? ((event) => rotationLambda!.invoke(event)),
+  });
 
   const authorizer = loadBundledHandler<(event: unknown) => Promise<APIGatewayAuthorizerResult>>(bundleAuthorizer(config).code, {
     ENVIRONMENT: config.name,
@@ -81,6 +124,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     identitySourceRequired: !config.legacyApiKeys.enabled,
   });
 
+  // Last, so that nothing above can fail and leave the worker running.
+  if (!options.rotationFunction) rotationLambda = startBundledLambda(bundleSecretRotation().code, rotationLambdaEnv(config, origin, state.poolId));
+
   server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
     const reply = (status: number, headers: Record<string, string>, body: string) => {
       response.writeHead(status, headers).end(body);
@@ -101,6 +147,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           return reply(result.status, result.headers, JSON.stringify(result.body));
         }
         if (request.method === 'GET' && url === jwksPath) return reply(200, { 'content-type': 'application/json' }, jwks);
+        const target = request.headers['x-amz-target'];
+        if (request.method === 'POST' && url === '/' && typeof target === 'string') {
+          const result = await awsApi.handle({ target, body });
+          return reply(result.status, result.headers, result.body);
+        }
         const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value]));
         const result = await gateway.handle({ method: request.method ?? 'GET', url, headers, body });
         return reply(result.status, result.headers, result.body);
@@ -115,12 +166,22 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     apiUrl: `${origin}/${config.name}`,
     tokenEndpoint: `${origin}/oauth2/token`,
     issuer,
-    clients: state.clients,
+    get clients() {
+      return state.clients;
+    },
+    userPoolId: state.poolId,
+    awsEndpoint: origin,
+    secretNames: awsApi.secretNames,
+    rotationsSettled: () => awsApi.settled(),
     denyListFile: state.denyListFile,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop: async () => {
+      await Promise.all([
+        rotationLambda?.stop(),
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+      ]);
+    },
   };
 }

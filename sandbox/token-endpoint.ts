@@ -20,11 +20,17 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
+/** Whether `presented` is one of the client's secrets; every secret is compared, so the time says nothing. */
+function matchesASecret(client: SandboxClient, presented: string): boolean {
+  return client.secrets.map((secret) => sameSecret(secret.value, presented)).includes(true);
+}
+
 /**
  * `POST /oauth2/token` as Cognito answers it for client_credentials: client authentication by HTTP
  * Basic (`client_secret_basic`) or in the body (`client_secret_post`), the optional `scope` (a subset
  * of the client's scopes; all of them when absent), RFC 6749 5.2 errors, and RS256 access tokens with
- * Cognito's claims.
+ * Cognito's claims. A client authenticates with any of its secrets (two while a rotation has left the
+ * previous one in place).
  */
 export function tokenEndpoint(
   request: { readonly contentType?: string; readonly authorization?: string; readonly body: string },
@@ -56,7 +62,7 @@ export function tokenEndpoint(
   const grantType = form.get('grant_type');
   if (!grantType) return oauthError(400, 'invalid_request', 'grant_type is required');
   const client = context.clients.find((c) => c.clientId === clientId);
-  if (!client || clientSecret === undefined || !sameSecret(client.clientSecret, clientSecret)) {
+  if (!client || clientSecret === undefined || !matchesASecret(client, clientSecret)) {
     return basic
       ? oauthError(401, 'invalid_client', 'client authentication failed', { 'www-authenticate': 'Basic realm="m2m-auth-sandbox"' })
       : oauthError(400, 'invalid_client', 'client authentication failed');

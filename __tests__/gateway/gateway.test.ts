@@ -92,7 +92,8 @@ describe('RestApi (default gateway)', () => {
   test('an existing Lambda or an HTTP endpoint as the backend', () => {
     const functionArn = 'arn:aws:lambda:eu-west-1:123456789012:function:orders-service';
     const { tf: lambda } = synthEnvironment(environment({ gateway: { backend: { type: 'lambda', functionArn } } }));
-    expect(resourcesOf(lambda, 'aws_lambda_function').map((f) => f.function_name)).toEqual(['m2m-auth-dev-authorizer']);
+    // No sample backend: only our own functions.
+    expect(resourcesOf(lambda, 'aws_lambda_function').map((f) => f.function_name).sort()).toEqual(['m2m-auth-dev-authorizer', 'm2m-auth-dev-secret-rotation']);
     expect(resourcesOf(lambda, 'aws_api_gateway_integration')[0].uri).toBe(
       `arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/${functionArn}/invocations`,
     );

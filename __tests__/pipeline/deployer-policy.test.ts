@@ -106,7 +106,12 @@ describe('pipelinePolicy', () => {
       deploy = pipelinePolicy(config, tf, 'deploy');
       read = pipelinePolicy(config, tf, 'read');
     });
-    const roles = ['arn:aws:iam::123456789012:role/m2m-auth-dev-api', 'arn:aws:iam::123456789012:role/m2m-auth-dev-apigateway-logs', 'arn:aws:iam::123456789012:role/m2m-auth-dev-authorizer'];
+    const roles = [
+      'arn:aws:iam::123456789012:role/m2m-auth-dev-api',
+      'arn:aws:iam::123456789012:role/m2m-auth-dev-apigateway-logs',
+      'arn:aws:iam::123456789012:role/m2m-auth-dev-authorizer',
+      'arn:aws:iam::123456789012:role/m2m-auth-dev-secret-rotation',
+    ];
 
     test('IAM actions apply to exactly the roles the stack creates, by name', () => {
       expect(bySid(deploy, 'Roles').Resource).toEqual(roles);
@@ -128,7 +133,7 @@ describe('pipelinePolicy', () => {
           Sid: 'PassRolesToLambda',
           Effect: 'Allow',
           Action: ['iam:PassRole'],
-          Resource: ['arn:aws:iam::123456789012:role/m2m-auth-dev-api', 'arn:aws:iam::123456789012:role/m2m-auth-dev-authorizer'],
+          Resource: ['arn:aws:iam::123456789012:role/m2m-auth-dev-api', 'arn:aws:iam::123456789012:role/m2m-auth-dev-authorizer', 'arn:aws:iam::123456789012:role/m2m-auth-dev-secret-rotation'],
           Condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
         },
         {

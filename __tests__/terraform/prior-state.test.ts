@@ -454,11 +454,38 @@ function settled<T>(promise: Promise<T>): Promise<T | Error> {
   return promise.catch((error: Error) => error);
 }
 
+/**
+ * `state` after every M2M client's secret was rotated twice, as a refresh would record it: Cognito no
+ * longer holds the secret it generated with the client, so `DescribeUserPoolClient` returns none and
+ * the provider stores null; the secret version Terraform wrote still holds its (now dead) value and has
+ * lost its labels (AWSCURRENT, then AWSPREVIOUS, moved to the rotations' versions).
+ */
+function rotatedEverywhere(state: TerraformState): TerraformState {
+  let result = state;
+  for (const resource of state.resources.filter((r) => r.mode === 'managed')) {
+    const address = `${resource.type}.${resource.name}`;
+    if (resource.type === 'aws_cognito_user_pool_client' && resource.name.startsWith('m2m_clients_')) {
+      result = editInstance(result, address, (a) => {
+        a.client_secret = null;
+      });
+    }
+    if (resource.type === 'aws_secretsmanager_secret_version') {
+      result = editInstance(result, address, (a) => {
+        const written = JSON.parse(a.secret_string as string) as Record<string, string>;
+        a.secret_string = JSON.stringify({ ...written, client_secret: 'second-rotated-secret', client_secret_id: 'second-secret-id' });
+        a.version_stages = [];
+      });
+    }
+  }
+  return result;
+}
+
 describe('plans against a prior state of the dev stack (offline, provider mirror)', () => {
   // Made in beforeAll: jest runs no hook of a describe whose tests are all skipped.
   let work = '';
   let createPlan: PlanJson | undefined;
   let prior: PriorState | undefined;
+  let rotated: TerraformState | undefined;
   const plans: Record<string, Promise<PlanJson | Error>> = {};
 
   async function planned(name: string): Promise<PlanJson> {
@@ -529,8 +556,13 @@ describe('plans against a prior state of the dev stack (offline, provider mirror
       a.secret_string = JSON.stringify({ client_id: 'rotated-client-id', client_secret: 'rotated-secret', token_endpoint: 'https://rotated.example.com/oauth2/token' });
     });
     plans.replacedAndRotated = settled(slot(async () => planAgainstState({ ...(await shipped()), state: movedAndRotated, name: 'replaced-client-rotated-secret' })));
+    // Every client after two rotations: Cognito no longer holds the secret it generated with the
+    // client, so a refresh reads no client_secret (null); the version Terraform wrote holds a value
+    // nobody uses and has lost every label; the rotations exist.
+    rotated = rotatedEverywhere(base);
+    plans.rotated = settled(slot(async () => planAgainstState({ ...(await shipped()), state: rotated, name: 'rotated-twice' })));
     const scopedEnv = { ...context.env, TF_DATA_DIR: path.join(await shippedDir, '.terraform') };
-    plans.scoped = settled(slot(async () => planAgainstState({ dir: await scopedDir, env: scopedEnv, state: base, name: 'scope-change' })));
+    plans.scoped = settled(slot(async () => planAgainstState({ dir: await scopedDir, env: scopedEnv, state: rotated!, name: 'scope-change-after-rotation' })));
   }, 300_000);
   afterAll(async () => {
     await Promise.all(Object.values(plans));
@@ -584,6 +616,22 @@ describe('plans against a prior state of the dev stack (offline, provider mirror
     expect(otherSecrets.length).toBe(4);
     expect(otherSecrets.filter((rc) => rc.change.actions.join() !== 'no-op').map((rc) => rc.address)).toEqual([]);
     expect(Object.entries(plan.output_changes ?? {}).filter(([, o]) => o.actions.join() !== 'no-op').map(([name]) => name)).toEqual(['m2m_client_ids']);
+  }, 180_000);
+
+  terraformTest('two secrets in Cognito and the first one deleted: a later plan changes nothing (no revert, no replacement)', async () => {
+    const plan = await planned('rotated');
+    expect(changes(plan)).toEqual([]);
+    expect(Object.entries(plan.output_changes ?? {}).filter(([, o]) => o.actions.join() !== 'no-op')).toEqual([]);
+    // Not vacuous: the plan started from the rotated state, and every secret has its rotation.
+    const client = changeOf(plan, CLIENT);
+    expect(client.change.actions).toEqual(['no-op']);
+    expect((client.change.before as Record<string, Json>).client_secret).toBeNull();
+    expect(JSON.parse((changeOf(plan, ROTATED_VALUE).change.before as Record<string, string>).secret_string)).toMatchObject({ client_secret_id: 'second-secret-id' });
+    const rotations = (plan.resource_changes ?? []).filter((rc) => rc.type === 'aws_secretsmanager_secret_rotation');
+    expect(rotations.map((rc) => [rc.address, rc.change.actions.join()])).toEqual(
+      (environments.dev.m2mClients ?? []).map((c) => [`aws_secretsmanager_secret_rotation.secret_rotation_${c.name}_rotation`, 'no-op']),
+    );
+    expect((rotations[0].change.before as Record<string, Json>).rotation_rules).toEqual([expect.objectContaining({ automatically_after_days: 90 })]);
   }, 180_000);
 
   terraformTest('a scope change updates the client in place and leaves every secret alone', async () => {

@@ -276,6 +276,13 @@ export const environmentSchema = z
         error: 'must be 0 (delete at once) or 7..30 days (the recovery windows Secrets Manager allows)',
       })
       .optional(),
+    // Days between automatic rotations of every client secret (Secrets Manager allows 1..1000).
+    secretRotationDays: z
+      .number()
+      .int({ error: 'must be a whole number of days' })
+      .min(1, { error: 'must be at least 1 day' })
+      .max(365, { error: 'must be at most 365 days: a secret older than a year defeats the point of rotating it' })
+      .default(90),
     userClient: userClientSchema.optional(),
     routes: z.array(routeSchema).min(1, { error: 'declare at least one route' }),
     stateBackend: stateBackendSchema,

@@ -26,6 +26,8 @@ export interface M2mClient {
   readonly name: string;
   readonly client: CognitoUserPoolClient;
   readonly secret: SecretsmanagerSecret;
+  /** The value Terraform writes once; rotations add later versions. */
+  readonly version: SecretsmanagerSecretVersion;
   /** Full scope strings, `api/read`. */
   readonly scopes: readonly string[];
 }
@@ -88,7 +90,7 @@ export class M2mClients extends Construct {
         lifecycle: { ignoreChanges: ['secret_string'] },
       });
       secretSource.triggerReplacementOf(version);
-      return { name: config.name, client, secret, scopes };
+      return { name: config.name, client, secret, version, scopes };
     });
   }
 }

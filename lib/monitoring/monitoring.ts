@@ -22,6 +22,8 @@ export interface MonitoringProps {
   readonly kmsKeyArn: string;
   /** The scheduled legacy-key usage check, when the migration is on. */
   readonly legacyUsageFunctionName?: string;
+  /** The client-secret rotation Lambda. */
+  readonly secretRotationFunctionName?: string;
 }
 
 /** Namespace of the authorizer-fault metric; the metric is named after the function. */
@@ -134,6 +136,18 @@ export class Monitoring extends Construct {
         metricName: 'Errors',
         dimensions: { FunctionName: props.legacyUsageFunctionName },
         period: 86400,
+        statistic: 'Sum',
+        threshold: 1,
+      });
+    }
+
+    if (props.secretRotationFunctionName) {
+      // Not urgent: after a failed rotation the current secret still works; the next one is due in days.
+      this.alarm('secret_rotation_errors', 'A client secret rotation failed; the current secret still works (docs/runbooks/scheduled-rotation.md)', {
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        dimensions: { FunctionName: props.secretRotationFunctionName },
+        period: 3600,
         statistic: 'Sum',
         threshold: 1,
       });

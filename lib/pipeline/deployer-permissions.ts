@@ -276,6 +276,12 @@ export const DEPLOYER_PERMISSIONS: Readonly<Record<string, readonly Grant[]>> = 
     },
   ],
 
+  aws_secretsmanager_secret_rotation: [
+    { sid: 'Secrets', read: ['secretsmanager:DescribeSecret'], write: ['secretsmanager:RotateSecret', 'secretsmanager:CancelRotateSecret'], resources: secrets },
+    // RotateSecret "also needs lambda:InvokeFunction on the rotation function" (Secrets Manager API reference).
+    { sid: 'RotationFunction', write: ['lambda:InvokeFunction'], resources: lambdaFunctions },
+  ],
+
   // --- SNS: the alarm topic by name ---
   aws_sns_topic: [
     {

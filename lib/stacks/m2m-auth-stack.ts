@@ -6,6 +6,7 @@ import { DualTokenAuthorizer } from '../authorizer';
 import type { EnvironmentConfig } from '../config';
 import { CognitoIdentity, EnvironmentKey, M2mClients } from '../identity';
 import { LegacyUsageCheck, Monitoring } from '../monitoring';
+import { SecretRotation } from '../secret-rotation';
 import { configureStateBackend } from '../state';
 import { NamedStack, ResourceNaming } from '../terraform';
 
@@ -25,6 +26,7 @@ export function defaultTags(config: Pick<EnvironmentConfig, 'name' | 'tags'>): R
 export class M2mAuthStack extends NamedStack {
   readonly identity: CognitoIdentity;
   readonly m2mClients: M2mClients;
+  readonly secretRotation: SecretRotation;
   readonly authorizer: DualTokenAuthorizer;
   readonly api: ApiGateway;
   readonly monitoring: Monitoring;
@@ -52,6 +54,8 @@ export class M2mAuthStack extends NamedStack {
       secretRecoveryWindowInDays: config.secretRecoveryWindowDays,
     });
 
+    this.secretRotation = new SecretRotation(this, 'secret_rotation', { config, naming, identity: this.identity, m2mClients: this.m2mClients, kmsKeyArn: key.key.arn });
+
     this.authorizer = new DualTokenAuthorizer(this, 'authorizer', { config, naming, identity: this.identity, m2mClients: this.m2mClients });
     const gatewayProps = {
       config,
@@ -69,6 +73,7 @@ export class M2mAuthStack extends NamedStack {
       api: this.api,
       kmsKeyArn: key.key.arn,
       legacyUsageFunctionName: legacyUsage?.function.functionName,
+      secretRotationFunctionName: this.secretRotation.function.functionName,
     });
 
     this.outputs();
@@ -102,6 +107,7 @@ export class M2mAuthStack extends NamedStack {
     output('dashboard_name', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of this environment');
     output('alarm_topic_arn', this.monitoring.topic.arn, 'SNS topic that receives every alarm');
     output('authorizer_function_name', this.authorizer.function.functionName, 'The Lambda authorizer; its log group holds one line per decision');
+    output('secret_rotation_function_name', this.secretRotation.function.functionName, 'Rotates the client secrets; npm run rotate starts it now, its log group says what each step did');
     output('revocation_parameter_name', this.authorizer.denyList.name, 'SSM parameter with the revoked client ids and token jtis');
     if (this.identity.userClient) output('user_client_id', this.identity.userClient.id, 'App client id for humans (authorization code + PKCE)');
   }
