@@ -43,7 +43,9 @@ describe('against a temp state dir', () => {
     expect(await run(['dev', 'billing-batch', '--reason', 'test'])).toBe(0);
     expect(readList().clientIds).toEqual(['id1billingbatch']);
     expect(out.join('\n')).toContain('revoked client billing-batch (id1billingbatch)');
+    expect(out.join('\n')).toContain('If its secret leaked, retire it: npm run rotate -- dev billing-batch --local --retire-previous');
     expect(await run(['dev', 'id2inventorysync'])).toBe(0); // by id
+    expect(out.join('\n')).toContain('npm run rotate -- dev <client name> --local --retire-previous');
     expect(readList().clientIds).toEqual(['id1billingbatch', 'id2inventorysync']);
     expect(await run(['dev', '--undo', 'billing-batch'])).toBe(0);
     expect(readList().clientIds).toEqual(['id2inventorysync']);

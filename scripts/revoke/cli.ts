@@ -255,7 +255,7 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo, deps:
     io.out(
       change.kind === 'add'
         ? `${where}: revoked ${label}${retried}; ${size}.\n${describeEffect(config)}.${
-            change.list === 'clientIds' && !change.id.startsWith('legacy:') ? '\nTo revoke for good, also rotate the client\'s secret or remove it from the config (and deploy), then --undo.' : ''
+            change.list === 'clientIds' && !change.id.startsWith('legacy:') ? `\nIf its secret leaked, retire it: npm run rotate -- ${config.name} ${config.m2mClients.some((c) => c.name === target) ? target : '<client name>'}${values.local ? ' --local' : ''} --retire-previous; then --undo once the tokens issued before have expired (docs/runbooks/leaked-secret.md).` : ''
           }${change.list === 'jtis' ? `\nThe entry is needed until ${change.note.expiresAt} (longest access token validity); --prune drops it after that.` : ''}`
         : `${where}: ${label} is off the list${retried}; ${size}. Its tokens are accepted again within ${effectSeconds(config).total} s (revocationRefreshSeconds + the gateway cache TTL).`,
     );
