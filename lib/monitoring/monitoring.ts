@@ -131,31 +131,29 @@ export class Monitoring extends Construct {
       });
     }
     if (props.legacyUsageFunctionName) {
-      this.alarm('legacy_usage_check_errors', 'The daily legacy API-key usage check failed', {
-        namespace: 'AWS/Lambda',
-        metricName: 'Errors',
-        dimensions: { FunctionName: props.legacyUsageFunctionName },
-        period: 86400,
-        statistic: 'Sum',
-        threshold: 1,
-      });
+      this.functionErrorsAlarm('legacy_usage_check_errors', 'The daily legacy API-key usage check failed', props.legacyUsageFunctionName, 86400);
     }
-
     if (props.secretRotationFunctionName) {
       // Not urgent: after a failed rotation the current secret still works; the next one is due in days.
-      this.alarm('secret_rotation_errors', 'A client secret rotation failed; the current secret still works (docs/runbooks/scheduled-rotation.md)', {
-        namespace: 'AWS/Lambda',
-        metricName: 'Errors',
-        dimensions: { FunctionName: props.secretRotationFunctionName },
-        period: 3600,
-        statistic: 'Sum',
-        threshold: 1,
-      });
+      const description = 'A client secret rotation failed; the current secret still works (docs/runbooks/scheduled-rotation.md)';
+      this.functionErrorsAlarm('secret_rotation_errors', description, props.secretRotationFunctionName, 3600);
     }
 
     this.dashboard = new CloudwatchDashboard(this, 'dashboard', {
       dashboardName: naming.name('m2m-auth'),
       dashboardBody: dashboardBody(this.widgets(props, legacy.map((caller) => caller.name))),
+    });
+  }
+
+  /** A job's failures: any error of the function in `periodSeconds`. */
+  private functionErrorsAlarm(id: string, description: string, functionName: string, periodSeconds: number): void {
+    this.alarm(id, description, {
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: functionName },
+      period: periodSeconds,
+      statistic: 'Sum',
+      threshold: 1,
     });
   }
 
