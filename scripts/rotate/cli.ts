@@ -71,7 +71,7 @@ export interface RotateDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Milliseconds on a monotonic clock; default performance.now. */
   readonly clock?: () => number;
-  /** Poll interval; default 2000 ms. */
+  /** Poll interval; default 2000 ms (250 ms with --local). */
   readonly pollMs?: number;
 }
 
@@ -157,7 +157,8 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo, deps:
     (values.local
       ? new SecretsManagerClient({ endpoint: `http://127.0.0.1:${port}`, region: config.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 })
       : new SecretsManagerClient({ region: env.AWS_REGION ?? config.region }));
-  const rotation = new Rotation(secretsManager, secretId, io, deps);
+  // The sandbox rotates in milliseconds; AWS in seconds (testSecret alone may wait up to 15 s).
+  const rotation = new Rotation(secretsManager, secretId, io, { pollMs: values.local ? 250 : 2000, ...deps });
 
   try {
     if (values.status) return await rotation.status(where);
