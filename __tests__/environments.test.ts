@@ -54,6 +54,14 @@ describe('every environment in config/environments.ts', () => {
       expect(strings(variables).filter((s) => SECRET_REFERENCE.test(s))).toEqual([]);
     });
 
+    test('every client secret has a rotation schedule', () => {
+      const secrets = Object.keys((tf.resource.aws_secretsmanager_secret ?? {}) as Record<string, unknown>).map((name) => `\${aws_secretsmanager_secret.${name}.id}`);
+      const rotated = resourcesOf(tf, 'aws_secretsmanager_secret_rotation');
+      expect(secrets).toHaveLength(config.m2mClients.length);
+      expect(rotated.map((r) => r.secret_id).sort()).toEqual(secrets.sort());
+      for (const rotation of rotated) expect(rotation.rotation_rules).toEqual({ automatically_after_days: config.secretRotationDays });
+    });
+
     test('every secret is encrypted with the environment key', () => {
       for (const secret of resourcesOf(tf, 'aws_secretsmanager_secret')) {
         expect(secret.kms_key_id).toBe('${aws_kms_key.secrets_key_key.arn}');
