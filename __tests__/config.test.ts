@@ -1,6 +1,10 @@
 import { ConfigValidationError, configWarnings, loadEnvironments, STATE_OVERRIDE_VARIABLES, validateEnvironments } from '../lib/config/load';
 import type { EnvironmentConfigInput } from '../lib/config/schema';
 import { environmentInput } from './fixtures';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runSynth } from './fixtures';
 
 type Overrides = Partial<EnvironmentConfigInput>;
 
@@ -492,4 +496,55 @@ describe('configWarnings', () => {
     expect(dev.stateBackend).toMatchObject({ lockTable: 'ci-locks' });
     expect(configWarnings([dev])).toEqual([`dev: ${deprecated}; received "ci-locks"`]);
   });
+});
+
+describe('configWarnings: the gateway cache against token lifetimes', () => {
+  /** The warning for `ttl` when `client` (`m2mClients[1] "c1"`, `userClient`) has the shortest validity, `minutes`. */
+  const warningOf = (ttl: number, client: string, minutes: number) =>
+    `dev: gateway.resultCacheTtlSeconds: the gateway keeps allowing a cached token up to this long after it expires; keep it at most 50% of the shortest access-token validity (${client}: ${minutes} minutes, so ${minutes * 30} s), or lengthen that validity; received ${ttl}`;
+  const withTtl = (ttl: number, clients: number[], userMinutes?: number) =>
+    validateEnvironments(
+      {
+        dev: environmentInput({
+          gateway: { resultCacheTtlSeconds: ttl },
+          m2mClients: clients.map((minutes, i) => ({ name: `c${i}`, scopes: ['read'], accessTokenValidityMinutes: minutes })),
+          ...(userMinutes !== undefined ? { userClient: { callbackUrls: ['https://app.example.com/callback'], accessTokenValidityMinutes: userMinutes } } : {}),
+        }),
+      },
+      {},
+    );
+
+  test('none while the TTL is at most half the shortest validity (the default 300 s against 10-minute tokens)', () => {
+    expect(configWarnings(withTtl(300, [60, 10]))).toEqual([]);
+    expect(configWarnings(withTtl(0, [5]))).toEqual([]);
+  });
+
+  test('warns (does not fail) when the TTL exceeds half the shortest M2M token validity, naming the client', () => {
+    expect(configWarnings(withTtl(301, [60, 10]))).toEqual([warningOf(301, 'm2mClients[1] "c1"', 10)]);
+  });
+
+  test('the userClient counts too', () => {
+    expect(configWarnings(withTtl(200, [60], 6))).toEqual([warningOf(200, 'userClient', 6)]);
+  });
+
+  test('none with the API-key migration on: it turns the cache off', () => {
+    const [dev] = validateEnvironments({ dev: environmentInput({ gateway: { resultCacheTtlSeconds: 3600 }, legacyApiKeys: { enabled: true, callers: [{ name: 'old-batch', role: 'reader', keySha256: 'a'.repeat(64) }] }, m2mClients: [{ name: 'c0', scopes: ['read'], accessTokenValidityMinutes: 5 }] }) }, {});
+    expect(configWarnings([dev])).toEqual([]);
+  });
+
+  test('synth prints the warning to stderr and still succeeds', () => {
+    // GIVEN a config whose cache outlives half of a 10-minute token
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-synth-warning-'));
+    const configFile = path.join(dir, 'config.json');
+    fs.writeFileSync(configFile, JSON.stringify({ environments: { dev: environmentInput({ gateway: { resultCacheTtlSeconds: 900 }, m2mClients: [{ name: 'c0', scopes: ['read'], accessTokenValidityMinutes: 10 }] }) } }));
+    try {
+      // WHEN
+      const result = runSynth(path.join(dir, 'out'), { M2M_AUTH_CONFIG: configFile });
+      // THEN
+      expect(result.status).toBe(0);
+      expect(result.stderr).toContain(`warning: ${warningOf(900, 'm2mClients[0] "c0"', 10)}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -12,7 +12,9 @@ import { jwksOf } from './cognito-tokens';
 import { SandboxGateway } from './gateway';
 import { startBundledLambda, type BundledLambda } from './lambda-worker';
 import { loadSandboxState, type SandboxClient } from './state';
-import { tokenEndpoint } from './token-endpoint';
+import { discoveryDocument, DISCOVERY_PATH } from './discovery';
+import { tokenEndpoint, tokenRefusal } from './token-endpoint';
+import { MAX_TOKEN_REQUEST_BYTES } from './token-errors';
 
 export interface SandboxOptions {
   readonly config: EnvironmentConfig;
@@ -35,7 +37,12 @@ export interface Sandbox {
   /** The API's base URL, stage included: `http://127.0.0.1:<port>/dev`. */
   readonly apiUrl: string;
   readonly tokenEndpoint: string;
+  /** `http://127.0.0.1:<port>/<poolId>`, as Cognito's `https://cognito-idp.<region>.amazonaws.com/<poolId>`. */
   readonly issuer: string;
+  /** `<issuer>/.well-known/jwks.json` */
+  readonly jwksUri: string;
+  /** `<issuer>/.well-known/openid-configuration`: Cognito's discovery document. */
+  readonly discoveryUrl: string;
   /** The clients as they are now: `clientSecret` follows AWSCURRENT after a rotation. */
   readonly clients: readonly SandboxClient[];
   /** The local user pool's id: `UserPoolId` of the Cognito client-secret operations. */
@@ -52,6 +59,9 @@ export interface Sandbox {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Past this many times the limit a body is not drained for the 413 any more: the connection is dropped. */
+const DRAIN_FACTOR = 16;
+const TOKEN_PATH = '/oauth2/token';
 
 /** What the rotation Lambda needs to find the sandbox through the AWS SDK's standard variables. */
 function rotationLambdaEnv(config: EnvironmentConfig, origin: string, poolId: string): Record<string, string> {
@@ -91,11 +101,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const issuer = `${origin}/${state.poolId}`;
   const jwksPath = `/${state.poolId}/.well-known/jwks.json`;
   const jwks = JSON.stringify(jwksOf([state.signingKey]));
+  const discoveryPath = `/${state.poolId}${DISCOVERY_PATH}`;
+  const discovery = JSON.stringify(discoveryDocument({ issuer, domain: origin }));
   let rotationLambda: BundledLambda | undefined;
   const awsApi = new SandboxAwsApi({
     config,
     state,
-    tokenEndpoint: `${origin}/oauth2/token`,
+    tokenEndpoint: `${origin}${TOKEN_PATH}`,
     rotationFunction: options.rotationFunction ?? ((event) => rotationLambda!.invoke(event)),
   });
 
@@ -131,22 +143,35 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const reply = (status: number, headers: Record<string, string>, body: string) => {
       response.writeHead(status, headers).end(body);
     };
+    const url = request.url ?? '/';
+    const isTokenEndpoint = url.split('?')[0] === TOKEN_PATH;
+    const limit = isTokenEndpoint ? MAX_TOKEN_REQUEST_BYTES : MAX_BODY_BYTES;
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) request.destroy();
-      else chunks.push(chunk);
+      // Drained rather than cut, so that the client reads the 413 instead of a reset connection.
+      if (size > limit * DRAIN_FACTOR) request.destroy();
+      else if (size <= limit) chunks.push(chunk);
     });
     request.on('end', () => {
+      if (size > limit) {
+        const refusal = isTokenEndpoint
+          ? tokenRefusal('bodyTooLarge', `the token endpoint reads at most ${limit} bytes`)
+          : { status: 413, headers: { 'content-type': 'application/json' }, body: { error: 'payload_too_large', message: `at most ${limit} bytes` } };
+        return reply(refusal.status, { ...refusal.headers, connection: 'close' }, JSON.stringify(refusal.body));
+      }
       const body = Buffer.concat(chunks).toString('utf8');
-      const url = request.url ?? '/';
       void (async () => {
-        if (request.method === 'POST' && url.split('?')[0] === '/oauth2/token') {
-          const result = tokenEndpoint({ contentType: request.headers['content-type'], authorization: request.headers.authorization, body }, { clients: state.clients, issuer, key: state.signingKey });
+        if (isTokenEndpoint) {
+          const result = tokenEndpoint(
+            { method: request.method, contentType: request.headers['content-type'], authorization: request.headers.authorization, body },
+            { clients: state.clients, issuer, key: state.signingKey },
+          );
           return reply(result.status, result.headers, JSON.stringify(result.body));
         }
         if (request.method === 'GET' && url === jwksPath) return reply(200, { 'content-type': 'application/json' }, jwks);
+        if (request.method === 'GET' && url === discoveryPath) return reply(200, { 'content-type': 'application/json' }, discovery);
         const target = request.headers['x-amz-target'];
         if (request.method === 'POST' && url === '/' && typeof target === 'string') {
           const result = await awsApi.handle({ target, body });
@@ -164,8 +189,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   return {
     origin,
     apiUrl: `${origin}/${config.name}`,
-    tokenEndpoint: `${origin}/oauth2/token`,
+    tokenEndpoint: `${origin}${TOKEN_PATH}`,
     issuer,
+    jwksUri: `${origin}${jwksPath}`,
+    discoveryUrl: `${origin}${discoveryPath}`,
     get clients() {
       return state.clients;
     },

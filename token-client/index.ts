@@ -5,4 +5,4 @@
  */
 export { TokenClient, type ClientCredentials, type RetryOptions, type TokenClientOptions } from './token-client';
 export { credentialsFromEnvironment, credentialsFromSecretsManager, type SecretsManagerLike } from './credentials';
-export { InvalidTokenResponseError, TokenClientConfigError, TokenEndpointError, TokenEndpointUnavailableError } from './errors';
+export { InvalidTokenResponseError, TokenClientConfigError, TokenEndpointError, TokenEndpointRedirectError, TokenEndpointUnavailableError } from './errors';

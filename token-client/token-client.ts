@@ -1,4 +1,5 @@
 import { InvalidTokenResponseError, TokenClientConfigError, TokenEndpointError, TokenEndpointUnavailableError } from './errors';
+import { endpointError, isRedirect, parseTokenResponse, readBody, redirectError, RetryableAttemptError, retryAfterMs } from './token-response';
 
 /** A calling service's OAuth client credentials: what the stack's Secrets Manager secret holds. */
 export interface ClientCredentials {
@@ -17,7 +18,11 @@ export interface RetryOptions {
   readonly baseDelayMs?: number;
   /** @default 5000 */
   readonly maxDelayMs?: number;
-  /** A `Retry-After` longer than this is not waited for: the request fails instead. @default 30000 */
+  /**
+   * A `Retry-After` longer than this is not waited for: the call fails at once with
+   * `TokenEndpointUnavailableError` (its `attempts` the requests actually sent, its `retryAfterMs` the wait
+   * asked for). @default 30000
+   */
   readonly maxRetryAfterMs?: number;
 }
 
@@ -38,14 +43,18 @@ export interface TokenClientOptions {
   readonly authMethod?: 'client_secret_basic' | 'client_secret_post';
   /** Refresh in the background when a token has less than this left. @default 60 */
   readonly refreshAheadSeconds?: number;
-  /** Per attempt. @default 5000 */
+  /** Per attempt, from sending the request to the last byte of the response body. @default 5000 */
   readonly timeoutMs?: number;
   readonly retry?: RetryOptions;
   /** Called before each retry (for your logs); never receives a secret or a token. */
   readonly onRetry?: (event: { attempt: number; delayMs: number; reason: string }) => void;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
-  /** Milliseconds since the epoch. @default Date.now */
+  /**
+   * A monotonic clock in milliseconds: only differences between its readings are used (token lifetimes,
+   * re-read and back-off intervals), so it must never step back. Not the wall clock: `Retry-After` dates
+   * are measured against the response's `Date` header. @default performance.now
+   */
   readonly now?: () => number;
   /** @default setTimeout-based */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -53,6 +62,7 @@ export interface TokenClientOptions {
   readonly random?: () => number;
 }
 
+/** Instants are readings of the client's monotonic clock (`now`). */
 interface CachedToken {
   readonly accessToken: string;
   /** A token is never handed out at or after this instant (its expiry, less a safety margin). */
@@ -60,9 +70,22 @@ interface CachedToken {
   readonly refreshAtMs: number;
 }
 
-/** A token is treated as expired this long before its real expiry (clock skew, request time). */
+/** Per cache key: the API refused a token fetched to replace a refused one. */
+interface ApiRefusal {
+  /** The refused replacement. */
+  readonly token: string;
+  /** Replacements refused in a row. */
+  readonly streak: number;
+  /** Until this instant a 401 returns to the caller without a token request. */
+  readonly quietUntilMs: number;
+}
+
+/** A token is treated as expired this long before its real expiry (request time, rounding). */
 const EXPIRY_MARGIN_MS = 10_000;
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+/** After the API refuses a fresh token, no new one is fetched on a 401 for this long; doubled per refusal in a row. */
+const API_REFUSAL_BACKOFF_FIRST_MS = 5_000;
+const API_REFUSAL_BACKOFF_MAX_MS = 300_000;
 
 /**
  * Gets and caches OAuth 2.0 client-credentials tokens for one client, and calls APIs with them.
@@ -71,8 +94,10 @@ const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
  *   every token request);
  * - single flight: any number of concurrent callers cause one token request;
  * - a token is refreshed in the background `refreshAheadSeconds` before expiry, without blocking callers;
- * - 5xx, 429 (honouring `Retry-After`) and network errors are retried with exponential back-off and
- *   full jitter; `invalid_client`, `invalid_scope` and the other RFC 6749 errors are not;
+ *   lifetimes run on a monotonic clock from the moment the token response arrived;
+ * - 5xx, 429 (honouring `Retry-After`), network errors, timeouts and connections that drop or stall
+ *   mid-body are retried with exponential back-off and full jitter; `invalid_client`, `invalid_scope` and
+ *   the other RFC 6749 errors are not, and neither is a redirect: redirects are never followed;
  * - on `invalid_client` (a rotated secret) a credentials loader is called again, once for all concurrent
  *   callers and at most every `credentialsRereadIntervalSeconds`, and the request is sent once more only
  *   if the credentials changed;
@@ -94,6 +119,7 @@ export class TokenClient {
   private lastRereadAtMs?: number;
   private readonly cache = new Map<string, CachedToken>();
   private readonly inflight = new Map<string, Promise<CachedToken>>();
+  private readonly apiRefusals = new Map<string, ApiRefusal>();
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -102,7 +128,7 @@ export class TokenClient {
 
   constructor(private readonly options: TokenClientOptions) {
     this.fetchImpl = options.fetch ?? globalThis.fetch;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => performance.now());
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
     this.retry = { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 30_000, ...options.retry };
@@ -122,16 +148,7 @@ export class TokenClient {
    * that is not about to expire.
    */
   async getToken(scopes?: readonly string[]): Promise<string> {
-    const credentials = await this.credentials();
-    const requested = [...(scopes ?? credentials.scopes ?? [])].sort();
-    const key = cacheKey(credentials, requested);
-    const cached = this.cache.get(key);
-    const now = this.now();
-    if (cached && now < cached.usableUntilMs) {
-      if (now >= cached.refreshAtMs) void this.request(key, credentials, requested).catch(() => undefined);
-      return cached.accessToken;
-    }
-    return (await this.request(key, credentials, requested)).accessToken;
+    return (await this.token(scopes)).accessToken;
   }
 
   /** Forgets a cached token (e.g. after the API answered 401 with it). */
@@ -141,15 +158,43 @@ export class TokenClient {
 
   /**
    * `fetch` with `Authorization: Bearer <token>`. On a 401 it gets a fresh token and tries once more
-   * (the body must be re-sendable: a string, a Buffer, URLSearchParams...).
+   * (the body must be re-sendable: a string, a Buffer, URLSearchParams...). If the API refuses the fresh
+   * token too, the 401 goes back to the caller and, for this scope set, no 401 causes a token request for
+   * 5 s, then 10 s, 20 s... up to 5 minutes, until the API accepts a fresh token again.
    */
   async fetch(input: string | URL, init: RequestInit = {}, scopes?: readonly string[]): Promise<Response> {
-    const token = await this.getToken(scopes);
-    const response = await this.fetchImpl(input, withBearer(init, token));
+    const { key, accessToken } = await this.token(scopes);
+    const response = await this.fetchImpl(input, withBearer(init, accessToken));
     if (response.status !== 401) return response;
+    const refusal = this.apiRefusals.get(key);
+    if (refusal && this.now() < refusal.quietUntilMs) return response;
     await response.body?.cancel();
-    this.invalidate(token);
-    return this.fetchImpl(input, withBearer(init, await this.getToken(scopes)));
+    // Removes only the refused token: concurrent callers refused with it share one replacement.
+    this.invalidate(accessToken);
+    const fresh = await this.getToken(scopes);
+    const retried = await this.fetchImpl(input, withBearer(init, fresh));
+    if (retried.status !== 401) {
+      this.apiRefusals.delete(key);
+    } else if (this.apiRefusals.get(key)?.token !== fresh) {
+      const streak = (refusal?.streak ?? 0) + 1;
+      const backoffMs = Math.min(API_REFUSAL_BACKOFF_MAX_MS, API_REFUSAL_BACKOFF_FIRST_MS * 2 ** (streak - 1));
+      this.apiRefusals.set(key, { token: fresh, streak, quietUntilMs: this.now() + backoffMs });
+    }
+    return retried;
+  }
+
+  /** A usable token for `scopes` and its cache key, from the cache or a token request. */
+  private async token(scopes?: readonly string[]): Promise<{ key: string; accessToken: string }> {
+    const credentials = await this.credentials();
+    const requested = [...(scopes ?? credentials.scopes ?? [])].sort();
+    const key = cacheKey(credentials, requested);
+    const cached = this.cache.get(key);
+    const now = this.now();
+    if (cached && now < cached.usableUntilMs) {
+      if (now >= cached.refreshAtMs) void this.request(key, credentials, requested).catch(() => undefined);
+      return { key, accessToken: cached.accessToken };
+    }
+    return { key, accessToken: (await this.request(key, credentials, requested)).accessToken };
   }
 
   private credentials(): Promise<ClientCredentials> {
@@ -222,28 +267,52 @@ export class TokenClient {
 
   private async requestWithRetries(credentials: ClientCredentials, scopes: readonly string[]): Promise<CachedToken> {
     let lastError: unknown;
-    for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
-      let retryAfterMs: number | undefined;
+    let attempt = 1;
+    for (; ; attempt++) {
       try {
         this.tokenRequests++;
-        const response = await this.fetchImpl(credentials.tokenEndpoint, this.tokenRequest(credentials, scopes));
-        if (response.ok) return await this.parse(response);
-        if (!RETRYABLE_STATUS.has(response.status)) throw await endpointError(response);
-        retryAfterMs = retryAfter(response.headers.get('retry-after'), this.now());
-        await response.body?.cancel();
-        lastError = new Error(`HTTP ${response.status}`);
+        return await this.attempt(credentials, scopes);
       } catch (error) {
+        // Refusals, redirects and invalid responses are final; anything else (a network error, a timeout) may pass.
         if (error instanceof TokenEndpointError || error instanceof InvalidTokenResponseError) throw error;
         lastError = error;
       }
       if (attempt === this.retry.maxAttempts) break;
-      if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) break;
+      const retryAfter = lastError instanceof RetryableAttemptError ? lastError.retryAfterMs : undefined;
+      if (retryAfter !== undefined && retryAfter > this.retry.maxRetryAfterMs) {
+        throw new TokenEndpointUnavailableError(attempt, { cause: lastError, retryAfterMs: retryAfter, maxRetryAfterMs: this.retry.maxRetryAfterMs });
+      }
       const backoff = this.random() * Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-      const delayMs = Math.round(retryAfterMs ?? backoff);
+      const delayMs = Math.round(retryAfter ?? backoff);
       this.options.onRetry?.({ attempt, delayMs, reason: lastError instanceof Error ? lastError.message : String(lastError) });
       await this.sleep(delayMs);
     }
-    throw new TokenEndpointUnavailableError(this.retry.maxAttempts, { cause: lastError });
+    throw new TokenEndpointUnavailableError(attempt, { cause: lastError });
+  }
+
+  /** One token request. `timeoutMs` runs from sending it to the last byte of the answer. */
+  private async attempt(credentials: ClientCredentials, scopes: readonly string[]): Promise<CachedToken> {
+    const timeoutMs = this.options.timeoutMs ?? 5_000;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const response = await this.fetchImpl(credentials.tokenEndpoint, { ...this.tokenRequest(credentials, scopes), redirect: 'manual', signal: deadline }).catch((cause: unknown) => {
+      throw deadline.aborted ? new RetryableAttemptError(`no complete response within timeoutMs (${timeoutMs} ms)`, { cause }) : cause;
+    });
+    const receivedAt = this.now();
+    if (isRedirect(response)) {
+      response.body?.cancel().catch(() => undefined);
+      throw redirectError(response, credentials.tokenEndpoint);
+    }
+    if (RETRYABLE_STATUS.has(response.status)) {
+      response.body?.cancel().catch(() => undefined);
+      throw new RetryableAttemptError(`HTTP ${response.status}`, undefined, retryAfterMs(response.headers));
+    }
+    const body = await readBody(response, deadline, timeoutMs);
+    if (!response.ok) throw endpointError(response.status, body);
+    const { accessToken, expiresInSeconds } = parseTokenResponse(body);
+    const expiresAt = receivedAt + expiresInSeconds * 1000;
+    const usableUntilMs = Math.max(receivedAt, expiresAt - EXPIRY_MARGIN_MS);
+    const refreshAhead = (this.options.refreshAheadSeconds ?? 60) * 1000;
+    return { accessToken, usableUntilMs, refreshAtMs: Math.max(receivedAt, usableUntilMs - refreshAhead) };
   }
 
   private tokenRequest(credentials: ClientCredentials, scopes: readonly string[]): RequestInit {
@@ -258,27 +327,7 @@ export class TokenClient {
       body.set('client_id', credentials.clientId);
       body.set('client_secret', credentials.clientSecret);
     }
-    return { method: 'POST', headers, body: body.toString(), signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000) };
-  }
-
-  /** Checks every field before use. */
-  private async parse(response: Response): Promise<CachedToken> {
-    let json: unknown;
-    try {
-      json = await response.json();
-    } catch (cause) {
-      throw new InvalidTokenResponseError('body is not JSON', { cause });
-    }
-    if (typeof json !== 'object' || json === null) throw new InvalidTokenResponseError('body is not a JSON object');
-    const { access_token: accessToken, token_type: tokenType, expires_in: expiresIn } = json as Record<string, unknown>;
-    if (typeof accessToken !== 'string' || accessToken === '') throw new InvalidTokenResponseError('access_token must be a non-empty string');
-    if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') throw new InvalidTokenResponseError('token_type must be Bearer');
-    if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) throw new InvalidTokenResponseError('expires_in must be a positive number');
-    const receivedAt = this.now();
-    const expiresAt = receivedAt + expiresIn * 1000;
-    const usableUntilMs = Math.max(receivedAt, expiresAt - EXPIRY_MARGIN_MS);
-    const refreshAhead = (this.options.refreshAheadSeconds ?? 60) * 1000;
-    return { accessToken, usableUntilMs, refreshAtMs: Math.max(receivedAt, usableUntilMs - refreshAhead) };
+    return { method: 'POST', headers, body: body.toString() };
   }
 }
 
@@ -294,27 +343,6 @@ function withBearer(init: RequestInit, token: string): RequestInit {
   const headers = new Headers(init.headers);
   headers.set('authorization', `Bearer ${token}`);
   return { ...init, headers };
-}
-
-/** The RFC 6749 5.2 error of a refused request, or `http_<status>` when the body has none. */
-async function endpointError(response: Response): Promise<TokenEndpointError> {
-  let body: Record<string, unknown> = {};
-  try {
-    body = (await response.json()) as Record<string, unknown>;
-  } catch {
-    // Not JSON: the status says enough.
-  }
-  const error = typeof body.error === 'string' && /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/.test(body.error) ? body.error : `http_${response.status}`;
-  const description = typeof body.error_description === 'string' ? body.error_description.slice(0, 200) : undefined;
-  return new TokenEndpointError(error, response.status, description);
-}
-
-/** `Retry-After` in ms: delay-seconds or an HTTP date. */
-function retryAfter(header: string | null, nowMs: number): number | undefined {
-  if (header === null) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
 function checkCredentials(credentials: ClientCredentials): ClientCredentials {

@@ -145,14 +145,14 @@ describe('the token endpoint', () => {
     expect(client.tokenRequests).toBe(1);
   });
 
-  test('an unsupported grant type', async () => {
+  test('an unsupported grant type; a grant an M2M client may not use (Cognito: unauthorized_client)', async () => {
     const response = await fetch(sandbox.tokenEndpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=password&username=a&password=b' });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'invalid_client' });
     const reporting = sandbox.clients.find((c) => c.name === 'reporting')!;
     const body = new URLSearchParams({ grant_type: 'authorization_code', client_id: reporting.clientId, client_secret: reporting.clientSecret });
     const refused = await fetch(sandbox.tokenEndpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
-    expect(await refused.json()).toMatchObject({ error: 'unsupported_grant_type' });
+    expect(await refused.json()).toMatchObject({ error: 'unauthorized_client' });
   });
 });
 

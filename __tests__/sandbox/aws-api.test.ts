@@ -144,7 +144,7 @@ describe('Cognito client secrets', () => {
     // WHEN
     await cognito.send(new DeleteUserPoolClientSecretCommand({ ...ref(), ClientSecretId: old.currentSecretId }));
     // THEN
-    expect(await tokenWith(old.clientSecret)).toEqual({ status: 401, error: 'invalid_client' });
+    expect(await tokenWith(old.clientSecret)).toEqual({ status: 400, error: 'invalid_client' });
     expect(await tokenWith(added!.ClientSecretValue!)).toEqual({ status: 200 });
     expect(reporting().secrets.map((s) => s.id)).toEqual([added!.ClientSecretId]);
   });

@@ -30,7 +30,7 @@ describe('tokenEndpoint', () => {
   });
 
   test('fails when the secret is neither of them: invalid_client', () => {
-    expect(requestToken('other-secret')).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
-    expect(requestToken('')).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    expect(requestToken('other-secret')).toMatchObject({ status: 400, body: { error: 'invalid_client' } });
+    expect(requestToken('')).toMatchObject({ status: 400, body: { error: 'invalid_client' } });
   });
 });

@@ -8,6 +8,11 @@ export interface ScriptedReply {
   headers?: Record<string, string>;
   /** Wait this long before answering. */
   delayMs?: number;
+  /**
+   * Misbehave after the status line and headers (which announce the whole body's length): drop the
+   * connection, or send half the body and then nothing until the endpoint stops.
+   */
+  fault?: 'drop-after-headers' | 'stall-mid-body';
 }
 
 export interface RecordedRequest {
@@ -45,8 +50,17 @@ export class ScriptedTokenEndpoint {
         const body = reply.status === 200 && reply.body && typeof reply.body === 'object' && !Array.isArray(reply.body) && !('access_token' in reply.body) ? { access_token: `token-${++this.issued}`, ...reply.body } : reply.body;
         setTimeout(() => {
           if (response.destroyed) return;
-          response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-          response.end(body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body));
+          const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+          response.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...reply.headers });
+          if (reply.fault === 'drop-after-headers') {
+            response.flushHeaders();
+            // Long enough for the client to have the headers: the drop must come mid-body, not before the response.
+            setTimeout(() => response.socket?.destroy(), 20);
+          } else if (reply.fault === 'stall-mid-body') {
+            response.write(text.slice(0, Math.floor(text.length / 2)));
+          } else {
+            response.end(text);
+          }
         }, reply.delayMs ?? 0);
       });
     });

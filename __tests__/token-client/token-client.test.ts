@@ -126,9 +126,8 @@ describe('TokenClient', () => {
   test.each([
     ['no access_token', { token_type: 'Bearer', expires_in: 3600, access_token: '' }, 'access_token must be a non-empty string'],
     ['another token type', { access_token: 'x', token_type: 'mac', expires_in: 3600 }, 'token_type must be Bearer'],
-    ['expires_in missing', { access_token: 'x', token_type: 'Bearer' }, 'expires_in must be a positive number'],
     ['expires_in not positive', { access_token: 'x', token_type: 'Bearer', expires_in: 0 }, 'expires_in must be a positive number'],
-    ['expires_in a string', { access_token: 'x', token_type: 'Bearer', expires_in: '3600' }, 'expires_in must be a positive number'],
+    ['expires_in not a number', { access_token: 'x', token_type: 'Bearer', expires_in: 'an hour' }, 'expires_in must be a positive number'],
     ['not JSON', 'oops', 'body is not JSON'],
     ['a JSON array', [], 'access_token must be a non-empty string'],
   ])('fails when the response has %s', async (_what, body, message) => {

@@ -6,3 +6,4 @@
 export * from './load';
 export * from './pipeline-schema';
 export * from './schema';
+export * from './gateway-cache';

@@ -3,6 +3,7 @@
  */
 import * as path from 'node:path';
 import { crossEnvironmentProblems } from './cross-environment';
+import { gatewayCacheWarnings } from './gateway-cache';
 import { describeValue, formatIssue, mergeProblems, plainRule, type Problem } from './issues';
 import { IAM_ROLE_NAME_MAX, PIPELINE_ACCESS_STACK_PREFIX, PIPELINE_ROLE_SUFFIXES } from './pipeline-schema';
 import { ENVIRONMENT_NAME, environmentSchema, namedEnvironment, type EnvironmentConfig } from './schema';
@@ -150,6 +151,7 @@ export function configWarnings(configs: readonly EnvironmentConfig[]): string[] 
         text: `stateBackend.lockTable: deprecated: Terraform 1.11 deprecates DynamoDB state locking; S3-native locking (use_lockfile) is already on. Remove lockTable once no one runs Terraform < 1.10 against this state; received ${describeValue(config.stateBackend.lockTable)}`,
       });
     }
+    warnings.push(...gatewayCacheWarnings(config));
   }
   return mergeProblems(warnings);
 }
