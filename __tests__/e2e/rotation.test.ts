@@ -4,56 +4,38 @@
  * and a service that uses the token client with its credentials read from Secrets Manager and calls
  * the API through the real authorizer. Every call the service makes during two rotations succeeds.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { loadEnvironments } from '../../lib/config/load';
 import { main } from '../../scripts/rotate/cli';
-import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { credentialsFromSecretsManager, TokenClient } from '../../token-client';
-import { captureOutput } from '../support/authorizer-bundle';
+import { useSandbox } from '../support/sandbox';
 
 const dev = loadEnvironments({}).find((env) => env.name === 'dev')!;
 const client = dev.m2mClients.find((c) => c.scopes.includes('read'))!;
 const route = dev.routes.find((r) => r.method === 'GET' && r.permission === 'read' && !r.path.includes('{'))!;
 
-let dir: string;
-let sandbox: Sandbox;
-let output: ReturnType<typeof captureOutput>;
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-rotation-e2e-'));
-  output = captureOutput();
-  sandbox = await startSandbox({ config: dev, stateDir: dir, port: 0 });
-});
-
-afterAll(async () => {
-  await sandbox.stop();
-  output.restore();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const local = useSandbox(dev, 'rotation-e2e');
 
 test('a service keeps calling through `npm run rotate -- --retire-previous`: no failed call, the retired secret refused, the new one read again', async () => {
   expect(client && route).toBeTruthy();
-  const port = new URL(sandbox.awsEndpoint).port;
-  const secretsManager = new SecretsManagerClient({ endpoint: sandbox.awsEndpoint, region: dev.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const port = new URL(local.sandbox.awsEndpoint).port;
+  const secretsManager = new SecretsManagerClient({ endpoint: local.sandbox.awsEndpoint, region: dev.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   // The service's clock jumps an hour per call, so every call needs a new token: each one is a token
   // request with whatever secret the service holds at that moment.
   let clock = Date.now();
   const service = new TokenClient({
-    credentials: credentialsFromSecretsManager(sandbox.secretNames[client.name], { client: secretsManager }),
+    credentials: credentialsFromSecretsManager(local.sandbox.secretNames[client.name], { client: secretsManager }),
     credentialsRereadIntervalSeconds: 0,
     now: () => clock,
   });
-  const initial = sandbox.clients.find((c) => c.name === client.name)!.clientSecret;
+  const initial = local.sandbox.clients.find((c) => c.name === client.name)!.clientSecret;
 
   const statuses: number[] = [];
   let rotating = true;
   const calls = (async () => {
     while (rotating) {
       clock += 60 * 60 * 1000;
-      const response = await service.fetch(`${sandbox.apiUrl}${route.path}`);
+      const response = await service.fetch(`${local.sandbox.apiUrl}${route.path}`);
       statuses.push(response.status);
       await response.arrayBuffer();
     }
@@ -72,10 +54,10 @@ test('a service keeps calling through `npm run rotate -- --retire-previous`: no 
   expect(statuses.length).toBeGreaterThan(5);
   expect(statuses.filter((s) => s !== 200)).toEqual([]);
   // The secret the service started with no longer gets a token; the service read the new one.
-  const refused = await fetch(sandbox.tokenEndpoint, {
+  const refused = await fetch(local.sandbox.tokenEndpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sandbox.clients.find((c) => c.name === client.name)!.clientId, client_secret: initial }).toString(),
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: local.sandbox.clients.find((c) => c.name === client.name)!.clientId, client_secret: initial }).toString(),
   });
   expect(((await refused.json()) as { error: string }).error).toBe('invalid_client');
   expect(service.credentialsRereads).toBe(1);

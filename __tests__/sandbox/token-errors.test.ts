@@ -3,38 +3,22 @@
  * TOKEN_ERROR_CASES, and the README table rendered from the same list.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { TOKEN_ERROR_CASES, TOKEN_REFUSALS, tokenErrorTableMarkdown } from '../../sandbox/token-errors';
-import { captureOutput } from '../support/authorizer-bundle';
+import { useSandbox } from '../support/sandbox';
 import { environment } from '../fixtures';
 
 const config = environment({ m2mClients: [{ name: 'reporting', scopes: ['read'] }] });
 
-let dir: string;
-let sandbox: Sandbox;
-let output: ReturnType<typeof captureOutput>;
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-sandbox-token-errors-'));
-  output = captureOutput();
-  sandbox = await startSandbox({ config, stateDir: dir, port: 0 });
-});
-
-afterAll(async () => {
-  await sandbox.stop();
-  output.restore();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const local = useSandbox(config, 'token-errors');
 
 describe('the token endpoint refuses as Cognito does', () => {
   test.each(TOKEN_ERROR_CASES.map((row) => [row.case, row] as const))('%s', async (_case, row) => {
     // GIVEN
-    const [client] = sandbox.clients;
+    const [client] = local.sandbox.clients;
     const request = row.request(client);
     // WHEN
-    const response = await fetch(sandbox.tokenEndpoint, { method: request.method, headers: request.headers, body: request.body });
+    const response = await fetch(local.sandbox.tokenEndpoint, { method: request.method, headers: request.headers, body: request.body });
     // THEN: status, body and headers exactly as Cognito's
     expect(response.status).toBe(row.cognito.status);
     expect(await response.json()).toEqual({ error: row.cognito.error });
@@ -48,8 +32,8 @@ describe('the token endpoint refuses as Cognito does', () => {
   });
 
   test('a grant type that is no valid header text is still refused cleanly (the hint is sanitized)', async () => {
-    const [client] = sandbox.clients;
-    const response = await fetch(sandbox.tokenEndpoint, {
+    const [client] = local.sandbox.clients;
+    const response = await fetch(local.sandbox.tokenEndpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` },
       body: 'grant_type=%E2%9C%93%0D%0Ax-injected:%201',
@@ -60,12 +44,12 @@ describe('the token endpoint refuses as Cognito does', () => {
   });
 
   test('the same client, correctly authenticated either way, gets a token (the rows fail for their own reason only)', async () => {
-    const [client] = sandbox.clients;
+    const [client] = local.sandbox.clients;
     const basic = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`;
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
-    const withBasic = await fetch(sandbox.tokenEndpoint, { method: 'POST', headers: { ...form, authorization: basic }, body: `grant_type=client_credentials&client_id=${client.clientId}` });
+    const withBasic = await fetch(local.sandbox.tokenEndpoint, { method: 'POST', headers: { ...form, authorization: basic }, body: `grant_type=client_credentials&client_id=${client.clientId}` });
     expect(withBasic.status).toBe(200);
-    const inBody = await fetch(sandbox.tokenEndpoint, { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret, scope: 'api/read' }).toString() });
+    const inBody = await fetch(local.sandbox.tokenEndpoint, { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret, scope: 'api/read' }).toString() });
     expect(inBody.status).toBe(200);
   });
 });
