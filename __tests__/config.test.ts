@@ -40,7 +40,7 @@ describe('environment config', () => {
   test('default setup applies the documented defaults', () => {
     const [dev] = validateEnvironments({ dev: environmentInput() }, {});
     expect(dev.name).toBe('dev');
-    expect(dev.userPool).toEqual({ deletionProtection: true, mfa: 'optional' });
+    expect(dev.userPool).toEqual({ deletionProtection: true, mfa: 'optional', appClientQuota: 1000 });
     expect(dev.m2mClients[0]).toMatchObject({ accessTokenValidityMinutes: 60, allowAccessTokenValidityOverOneHour: false });
     expect(dev.m2mClients[1].accessTokenValidityMinutes).toBe(30);
     expect(dev.stateBackend).toEqual({ type: 's3', bucket: 'test-state-bucket', region: 'eu-west-1', keyPrefix: 'm2m-auth', kmsKeyId: 'alias/test-state-bucket-state' });
@@ -225,9 +225,25 @@ describe('environment config', () => {
       expect(problemsOf({ logRetentionDays: 100 })[0]).toMatch(/^dev: logRetentionDays: must be one of the CloudWatch Logs retention periods: 1, 3, 5, .*; received 100$/);
     });
 
-    test("the clients do not fit in the authorizer's environment", () => {
-      const many = Array.from({ length: 60 }, (_, i) => ({ name: `service-with-a-rather-long-name-${i}`, scopes: ['read'] }));
-      expect(problemsOf({ m2mClients: many })[0]).toMatch(/^dev: m2mClients: too many clients for the authorizer's environment \(\d+ of 3000 characters\); split the API or shorten client names; received \[/);
+    test("more app clients than Cognito's quota, by the quota's name; a raised quota is honoured", () => {
+      const clients = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `service-with-a-rather-long-name-${i}`, scopes: ['read'] }));
+      const accepted = (overrides: Overrides) => validateEnvironments({ dev: environmentInput(overrides) }, {})[0];
+      expect(accepted({ m2mClients: clients(1000) }).m2mClients).toHaveLength(1000);
+      const [problem] = problemsOf({ m2mClients: clients(1000), userClient: { callbackUrls: ['https://app.example.com/cb'] } });
+      expect(problem).toMatch(
+        /^dev: m2mClients: 1001 app clients \(1000 M2M \+ the user client\) exceed Cognito's quota "App clients per user pool" \(1000, the default\); it can be raised to 10000 in Service Quotas, then set userPool.appClientQuota to the new value; received \[/,
+      );
+      expect(accepted({ m2mClients: clients(1001), userPool: { appClientQuota: 2000 } }).userPool.appClientQuota).toBe(2000);
+      expect(problemsOf({ userPool: { appClientQuota: 10001 } })[0]).toMatch(/userPool.appClientQuota: at most 10000, the most Cognito's "App clients per user pool" quota can be raised to/);
+    });
+
+    test("scopes beyond Cognito's per-client and per-resource-server quotas", () => {
+      const scopes = Array.from({ length: 51 }, (_, i) => `s${i}`);
+      expect(problemsOf({ m2mClients: [{ name: 'wide', scopes }] })).toContainEqual(expect.stringMatching(/^dev: m2mClients\[0\].scopes: at most 50: Cognito's quota "Scopes per app client" \(not adjustable\)/));
+      const declared = Array.from({ length: 101 }, (_, i) => ({ name: `s${i}`, description: 'x' }));
+      expect(problemsOf({ resourceServer: { identifier: 'api', name: 'API', scopes: declared } })).toContainEqual(
+        expect.stringMatching(/resourceServer.scopes: at most 100: Cognito's quota "Custom scopes per resource server" \(not adjustable\)/),
+      );
     });
 
     test('an environment name cannot be a stack name', () => {

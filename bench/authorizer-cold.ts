@@ -75,7 +75,8 @@ interface Sample {
 export async function measureColdStart(options: {
   bundleFile: string;
   scratchDir: string;
-  clientName: string;
+  /** The client registry file (`CLIENT_REGISTRY_FILE`), listing the bench client. */
+  clientRegistryFile: string;
   identifier: string;
   delayMs: number;
   runs: number;
@@ -102,11 +103,11 @@ export async function measureColdStart(options: {
     ...process.env,
     USER_POOL_ID: POOL_ID,
     JWKS_URL: `http://127.0.0.1:${port}/${POOL_ID}/.well-known/jwks.json`,
-    M2M_CLIENTS: `${options.clientName}=${CLIENT_ID}`,
+    CLIENT_REGISTRY_FILE: options.clientRegistryFile,
     REVOCATION_FILE: revocations,
     ENVIRONMENT: 'bench',
   };
-  for (const name of Object.keys(env)) if (name.startsWith('POWERTOOLS_') || name === 'NODE_OPTIONS' || name === 'TOKEN_ISSUER') delete env[name];
+  for (const name of Object.keys(env)) if (name.startsWith('POWERTOOLS_') || name === 'NODE_OPTIONS' || name === 'TOKEN_ISSUER' || name === 'M2M_CLIENTS' || name === 'CLIENT_REGISTRY_PARAMETERS') delete env[name];
 
   const samples: Array<Sample & { arrival: number }> = [];
   try {

@@ -36,8 +36,8 @@ export interface WorkerInput {
   readonly resultFile: string;
   /** Scratch dir for the deny-list file. */
   readonly scratchDir: string;
-  /** `M2M_CLIENTS` entry name of the bench client (a client of the environment). */
-  readonly clientName: string;
+  /** The client registry file (`CLIENT_REGISTRY_FILE`), listing the bench client (a client of the environment). */
+  readonly clientRegistryFile: string;
   /** Resource server identifier: scopes are `<identifier>/<name>`. */
   readonly identifier: string;
   readonly rounds: number;
@@ -129,12 +129,12 @@ async function measure(input: WorkerInput, key: SigningKey, jwks: JwksServer): P
   Object.assign(process.env, {
     USER_POOL_ID: jwks.poolId,
     JWKS_URL: jwks.jwksUrl,
-    M2M_CLIENTS: `${input.clientName}=${CLIENT_ID}`,
+    CLIENT_REGISTRY_FILE: input.clientRegistryFile,
     REVOCATION_FILE: denyListFile,
     REVOCATION_REFRESH_SECONDS: '60',
     ENVIRONMENT: 'bench',
   });
-  for (const name of ['TOKEN_ISSUER', 'USER_CLIENT_ID', 'REVOCATION_PARAMETER', 'REVOCATION_MAX_STALE_SECONDS', 'DECISION_CACHE_SIZE', 'JWKS_TIMEOUT_MS']) delete process.env[name];
+  for (const name of ['TOKEN_ISSUER', 'M2M_CLIENTS', 'CLIENT_REGISTRY_PARAMETERS', 'USER_CLIENT_ID', 'REVOCATION_PARAMETER', 'REVOCATION_MAX_STALE_SECONDS', 'DECISION_CACHE_SIZE', 'JWKS_TIMEOUT_MS']) delete process.env[name];
   const loadedAt = performance.now();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const handler = (require(input.bundleFile) as { handler: Handler }).handler;

@@ -83,8 +83,11 @@ export async function run(report: Report): Promise<void> {
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-auth-bench-authorizer-'));
   try {
-    const initMs = measureInit(bundleFile, scratch, client.name, initRuns);
-    const coldOptions = { bundleFile, scratchDir: scratch, clientName: client.name, identifier: dev.resourceServer.identifier, delayMs: jwksDelayMs, runs: coldRuns, progress };
+    // The bench client as the stack's client registry lists it: [clientId, name, bare scopes].
+    const clientRegistryFile = path.join(scratch, 'clients.json');
+    fs.writeFileSync(clientRegistryFile, JSON.stringify([['bench-client-1', client.name, client.scopes]]));
+    const initMs = measureInit(bundleFile, scratch, clientRegistryFile, initRuns);
+    const coldOptions = { bundleFile, scratchDir: scratch, clientRegistryFile, identifier: dev.resourceServer.identifier, delayMs: jwksDelayMs, runs: coldRuns, progress };
     const cold = await measureColdStart({ ...coldOptions, mode: 'runtime' });
     const coldReady = await measureColdStart({ ...coldOptions, mode: 'ready' });
     const profileBundles = profile ? unminifiedBundles(dev) : undefined;
@@ -94,7 +97,7 @@ export async function run(report: Report): Promise<void> {
       peerBundleFile: profileBundles?.peer ?? peerBundleFile,
       resultFile: path.join(scratch, 'hot-path.json'),
       scratchDir: scratch,
-      clientName: client.name,
+      clientRegistryFile,
       identifier: dev.resourceServer.identifier,
       rounds,
       rawBatch: 2_000,
@@ -198,7 +201,7 @@ function printBreakdown(profiles: WorkerOutput['profiles'], bundles: { ours: str
 /** Environment of a measured child: the parent's, without anything that would change how node or Powertools behave. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const name of Object.keys(env)) if (name.startsWith('POWERTOOLS_') || name === 'NODE_OPTIONS') delete env[name];
+  for (const name of Object.keys(env)) if (name.startsWith('POWERTOOLS_') || name === 'NODE_OPTIONS' || name === 'M2M_CLIENTS' || name === 'CLIENT_REGISTRY_PARAMETERS') delete env[name];
   return env;
 }
 
@@ -232,13 +235,13 @@ function measureHotPath(input: WorkerInput): WorkerOutput {
 }
 
 /** Median `require()` time of the bundle over `runs` fresh processes (after one unrecorded run). */
-function measureInit(bundleFile: string, scratch: string, clientName: string, runs: number): number {
+function measureInit(bundleFile: string, scratch: string, clientRegistryFile: string, runs: number): number {
   const issuer = `http://127.0.0.1:9/${POOL_ID}`;
   const env = childEnv({
     USER_POOL_ID: POOL_ID,
     TOKEN_ISSUER: issuer,
     JWKS_URL: `${issuer}/.well-known/jwks.json`,
-    M2M_CLIENTS: `${clientName}=bench-client-1`,
+    CLIENT_REGISTRY_FILE: clientRegistryFile,
     REVOCATION_FILE: path.join(scratch, 'revocations.json'),
     REVOCATION_REFRESH_SECONDS: '60',
     ENVIRONMENT: 'bench',

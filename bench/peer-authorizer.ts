@@ -9,6 +9,7 @@
  * tokens) and is not deployed anywhere: bench/authorizer.ts bundles it with esbuild exactly as synth
  * bundles ours and runs both in one process.
  */
+import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
@@ -21,8 +22,8 @@ const environment = process.env.ENVIRONMENT ?? 'unknown';
 const logger = new Logger({ serviceName: 'm2m-auth-authorizer', persistentKeys: { environment } });
 const metrics = new Metrics({ namespace: 'M2MAuth', serviceName: 'm2m-auth-authorizer', defaultDimensions: { environment } });
 
-/** Client id -> name, from `M2M_CLIENTS` (`name=id,...`), as ours reads it. */
-const clients = new Map((process.env.M2M_CLIENTS ?? '').split(',').filter(Boolean).map((entry) => entry.split('=').reverse() as [string, string]));
+/** Client id -> name, from the client registry file (`[[clientId, name, scopes], ...]`) that ours reads too, read once at init. */
+const clients = new Map((JSON.parse(readFileSync(process.env.CLIENT_REGISTRY_FILE!, 'utf8')) as Array<[string, string, string[]]>).map(([id, name]) => [id, name]));
 
 /** Exported so that the bench can hand it the JWKS; deployed, it would fetch it from Cognito on first use. */
 export const verifier = CognitoJwtVerifier.create({ userPoolId: process.env.USER_POOL_ID!, tokenUse: 'access', clientId: [...clients.keys()] });

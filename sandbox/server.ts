@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { bundleAuthorizer } from '../lib/authorizer/authorizer-bundle';
@@ -18,7 +20,7 @@ import { MAX_TOKEN_REQUEST_BYTES } from './token-errors';
 
 export interface SandboxOptions {
   readonly config: EnvironmentConfig;
-  /** Where client secrets, the signing key and the deny-list live (git-ignored). */
+  /** Where client secrets, the signing key, the deny-list and the client registry file live (git-ignored). */
   readonly stateDir: string;
   /** 0 picks a free port. */
   readonly port: number;
@@ -111,12 +113,18 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     rotationFunction: options.rotationFunction ?? ((event) => rotationLambda!.invoke(event)),
   });
 
+  // The client registry as the stack's SSM parameters hold it, in one file: [clientId, name, bare scopes].
+  const clientRegistryFile = path.join(options.stateDir, 'clients.json');
+  const scopesOf = new Map(config.m2mClients.map((client) => [client.name, client.scopes]));
+  fs.writeFileSync(clientRegistryFile, JSON.stringify(state.clients.map((client) => [client.clientId, client.name, scopesOf.get(client.name) ?? []])));
   const authorizer = loadBundledHandler<(event: unknown) => Promise<APIGatewayAuthorizerResult>>(bundleAuthorizer(config).code, {
     ENVIRONMENT: config.name,
     USER_POOL_ID: state.poolId,
     TOKEN_ISSUER: issuer,
     JWKS_URL: `${origin}${jwksPath}`,
-    M2M_CLIENTS: state.clients.map((client) => `${client.name}=${client.clientId}`).join(','),
+    M2M_CLIENTS: undefined,
+    CLIENT_REGISTRY_PARAMETERS: undefined,
+    CLIENT_REGISTRY_FILE: clientRegistryFile,
     USER_CLIENT_ID: undefined,
     REVOCATION_PARAMETER: undefined,
     REVOCATION_FILE: state.denyListFile,

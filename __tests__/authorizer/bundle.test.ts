@@ -17,7 +17,7 @@ import {
   type SigningKey,
 } from '../../sandbox/cognito-tokens';
 import { environment } from '../fixtures';
-import { captureOutput, loadAuthorizer, loadAuthorizerModule, type AuthorizerHandler } from '../support/authorizer-bundle';
+import { captureOutput, loadAuthorizer, loadAuthorizerModule, writeClientRegistry, type AuthorizerHandler } from '../support/authorizer-bundle';
 import { httpApi, restRequest, restToken } from '../support/authorizer-harness';
 import { JwksServer } from '../../sandbox/jwks-server';
 
@@ -33,6 +33,7 @@ let key: SigningKey;
 let jwks: JwksServer;
 let stdout: ReturnType<typeof captureOutput>;
 let revocationFile: string;
+let registryFile: string;
 let handler: AuthorizerHandler;
 
 function settings(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
@@ -40,7 +41,7 @@ function settings(overrides: Record<string, string | undefined> = {}): Record<st
     USER_POOL_ID: jwks.poolId,
     TOKEN_ISSUER: jwks.issuer,
     JWKS_URL: jwks.jwksUrl,
-    M2M_CLIENTS: `reporting=${CLIENTS.reporting},partner-backend=${CLIENTS.partner}`,
+    CLIENT_REGISTRY_FILE: registryFile,
     USER_CLIENT_ID: CLIENTS.user,
     REVOCATION_FILE: revocationFile,
     REVOCATION_PARAMETER: undefined,
@@ -66,6 +67,7 @@ beforeAll(async () => {
   key = generateSigningKey('key-1');
   jwks = await new JwksServer([key]).start();
   revocationFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-revocations-')), 'deny-list.json');
+  registryFile = writeClientRegistry([{ id: CLIENTS.reporting, name: 'reporting' }, { id: CLIENTS.partner, name: 'partner-backend' }], config);
   stdout = captureOutput();
   handler = loadAuthorizer(config, settings());
 });
@@ -170,10 +172,12 @@ describe('which scopes count', () => {
     expect(lastDecision()).toMatchObject({ reason: 'insufficient_scope', roles: ['executor'], scopes: ['api/execute'], ignoredScopes: ['api/delete'] });
   });
 
-  test('a client that M2M_CLIENTS names but the bundled policy does not: no scope counts', async () => {
-    const mismatched = loadAuthorizer(config, settings({ M2M_CLIENTS: `renamed-client=${CLIENTS.reporting}` }));
+  test('the name and the scopes come from the registry entry, not the config the bundle was built from', async () => {
+    const registry = writeClientRegistry([{ id: CLIENTS.reporting, name: 'renamed-client', scopes: ['write'] }]);
+    const mismatched = loadAuthorizer(config, settings({ CLIENT_REGISTRY_FILE: registry }));
     expect((await restToken(mismatched, `Bearer ${m2mToken('reporting', ['api/read'])}`, 'GET', '/orders')).status).toBe(403);
     expect(lastDecision()).toMatchObject({ reason: 'insufficient_scope', clientName: 'renamed-client', roles: [], ignoredScopes: ['api/read'] });
+    expect((await restToken(mismatched, `Bearer ${m2mToken('reporting', ['api/write'])}`, 'POST', '/orders')).status).toBe(200);
   });
 });
 

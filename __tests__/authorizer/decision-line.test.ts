@@ -8,7 +8,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { generateSigningKey, m2mAccessTokenClaims, signJwt, userIdTokenClaims, type SigningKey } from '../../sandbox/cognito-tokens';
 import { DecisionLineFormat, DECISIONS_METRIC, METRICS_NAMESPACE, SERVICE_NAME, type DecisionRecord } from '../../lambdas/authorizer/decision-line';
 import { environment } from '../fixtures';
-import { captureOutput, loadAuthorizer, type AuthorizerHandler } from '../support/authorizer-bundle';
+import { captureOutput, loadAuthorizer, writeClientRegistry, type AuthorizerHandler } from '../support/authorizer-bundle';
 import { restToken } from '../support/authorizer-harness';
 import { JwksServer } from '../../sandbox/jwks-server';
 
@@ -27,7 +27,7 @@ function settings(overrides: Record<string, string | undefined> = {}): Record<st
     USER_POOL_ID: jwks.poolId,
     TOKEN_ISSUER: jwks.issuer,
     JWKS_URL: jwks.jwksUrl,
-    M2M_CLIENTS: `reporting=${CLIENTS.reporting}`,
+    CLIENT_REGISTRY_FILE: writeClientRegistry([{ id: CLIENTS.reporting, name: 'reporting' }], config),
     USER_CLIENT_ID: CLIENTS.user,
     REVOCATION_FILE: '/nonexistent/deny-list.json',
     REVOCATION_PARAMETER: undefined,

@@ -5,7 +5,7 @@
 import * as fc from 'fast-check';
 import { generateSigningKey, m2mAccessTokenClaims, signJwt, type SigningKey } from '../../sandbox/cognito-tokens';
 import { environment } from '../fixtures';
-import { captureOutput, loadAuthorizer, type AuthorizerHandler } from '../support/authorizer-bundle';
+import { captureOutput, loadAuthorizer, writeClientRegistry, type AuthorizerHandler } from '../support/authorizer-bundle';
 import { methodArn } from '../support/iam';
 import { JwksServer } from '../../sandbox/jwks-server';
 
@@ -21,11 +21,12 @@ beforeAll(async () => {
   intruder = generateSigningKey('key-1');
   jwks = await new JwksServer([key]).start();
   output = captureOutput();
-  handler = loadAuthorizer(environment(), {
+  const config = environment();
+  handler = loadAuthorizer(config, {
     USER_POOL_ID: jwks.poolId,
     TOKEN_ISSUER: jwks.issuer,
     JWKS_URL: jwks.jwksUrl,
-    M2M_CLIENTS: `reporting=${CLIENT}`,
+    CLIENT_REGISTRY_FILE: writeClientRegistry([{ id: CLIENT, name: 'reporting' }], config),
     REVOCATION_FILE: '/nonexistent/deny-list.json',
     ENVIRONMENT: 'fuzz',
   });

@@ -156,14 +156,18 @@ describe('RouteTable', () => {
 });
 
 describe('settings', () => {
-  const base = { USER_POOL_ID: 'eu-west-1_AbC123', REVOCATION_PARAMETER: '/x/revocations' };
+  const base = { USER_POOL_ID: 'eu-west-1_AbC123', REVOCATION_PARAMETER: '/x/revocations', CLIENT_REGISTRY_PARAMETERS: '/x/clients/0,/x/clients/1' };
 
   test('derive issuer and JWKS URL from the pool id', () => {
-    const settings = readSettings({ ...base, M2M_CLIENTS: 'a=id1,b=id2' });
+    const settings = readSettings(base);
     expect(settings.issuer).toBe('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123');
     expect(settings.jwksUrl).toBe('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json');
-    expect([...settings.m2mClients]).toEqual([['id1', 'a'], ['id2', 'b']]);
+    expect(settings.clientRegistry).toEqual({ parameterNames: ['/x/clients/0', '/x/clients/1'] });
     expect(settings.revocation).toEqual({ parameterName: '/x/revocations', file: undefined, refreshSeconds: 60, maxStaleSeconds: 300 });
+  });
+
+  test('the client registry from a file (the sandbox)', () => {
+    expect(readSettings({ USER_POOL_ID: 'eu-west-1_AbC123', REVOCATION_FILE: '/tmp/r.json', CLIENT_REGISTRY_FILE: '/tmp/clients.json' }).clientRegistry).toEqual({ file: '/tmp/clients.json' });
   });
 
   test.each([
@@ -171,7 +175,12 @@ describe('settings', () => {
     [{ USER_POOL_ID: 'pool' }, 'Environment variable USER_POOL_ID must look like eu-west-1_AbCdEf123; received "pool"'],
     [{ USER_POOL_ID: 'eu-west-1_A' }, 'Environment variable REVOCATION_PARAMETER (or REVOCATION_FILE) is required'],
     [{ ...base, REVOCATION_REFRESH_SECONDS: 'soon' }, 'Environment variable REVOCATION_REFRESH_SECONDS must be a positive integer; received "soon"'],
-    [{ ...base, M2M_CLIENTS: 'a=1=2' }, 'Environment variable M2M_CLIENTS must be name=clientId pairs separated by commas; bad entry "a=1=2"'],
+    [{ ...base, CLIENT_REGISTRY_PARAMETERS: undefined }, 'Environment variable CLIENT_REGISTRY_PARAMETERS (or CLIENT_REGISTRY_FILE) is required'],
+    [{ ...base, CLIENT_REGISTRY_FILE: '/tmp/clients.json' }, 'Environment variables CLIENT_REGISTRY_PARAMETERS and CLIENT_REGISTRY_FILE: set only one'],
+    [{ ...base, CLIENT_REGISTRY_PARAMETERS: '/x/clients/0,,/x/clients/1' }, 'Environment variable CLIENT_REGISTRY_PARAMETERS must be distinct SSM parameter names separated by commas; received "/x/clients/0,,/x/clients/1"'],
+    [{ ...base, CLIENT_REGISTRY_PARAMETERS: '/x/c,/x/c' }, 'Environment variable CLIENT_REGISTRY_PARAMETERS must be distinct SSM parameter names separated by commas; received "/x/c,/x/c"'],
+    [{ ...base, M2M_CLIENTS: 'a=id1' }, 'Environment variable M2M_CLIENTS is no longer read: the M2M clients come from the client registry (CLIENT_REGISTRY_PARAMETERS or CLIENT_REGISTRY_FILE); deploy the current stack'],
+    [{ ...base, M2M_CLIENTS: '' }, 'Environment variable M2M_CLIENTS is no longer read'],
     [{ ...base, REVOCATION_REFRESH_SECONDS: '60', REVOCATION_MAX_STALE_SECONDS: '30' }, 'REVOCATION_MAX_STALE_SECONDS must be at least REVOCATION_REFRESH_SECONDS'],
   ])('fails when %j', (env, message) => {
     expect(() => readSettings(env)).toThrow(message);

@@ -21,7 +21,7 @@ import { startSandbox } from '../../sandbox/server';
 import { TokenClient } from '../../token-client';
 import { captureOutput as captureBackendOutput, eventOf, type Format } from '../api/gateway-events';
 import { resourcesOf, synthEnvironment } from '../fixtures';
-import { captureOutput, loadAuthorizer, type AuthorizerHandler } from '../support/authorizer-bundle';
+import { captureOutput, loadAuthorizer, writeClientRegistry, type AuthorizerHandler } from '../support/authorizer-bundle';
 import { ARN_PREFIX, policyAllows } from '../support/iam';
 import { JwksServer } from '../../sandbox/jwks-server';
 import { restRouteKeys } from '../support/terraform';
@@ -88,7 +88,7 @@ describe('the real authorizer bundle', () => {
       USER_POOL_ID: jwks.poolId,
       TOKEN_ISSUER: jwks.issuer,
       JWKS_URL: jwks.jwksUrl,
-      M2M_CLIENTS: Object.entries(clientIds).map(([name, id]) => `${name}=${id}`).join(','),
+      CLIENT_REGISTRY_FILE: writeClientRegistry(Object.entries(clientIds).map(([name, id]) => ({ id, name })), dev),
       USER_CLIENT_ID: USER_CLIENT,
       REVOCATION_FILE: '/nonexistent/deny-list.json',
     });

@@ -8,7 +8,7 @@ import type { APIGatewaySimpleAuthorizerResult } from 'aws-lambda';
 import { ROLES, rolesAllow, STANDARD_SCOPE_ROLES, type Role } from '../../lambdas/authorizer/permission-model';
 import { generateSigningKey, m2mAccessTokenClaims, signJwt, userAccessTokenClaims, type SigningKey } from '../../sandbox/cognito-tokens';
 import { environment, resourcesOf, synthEnvironment } from '../fixtures';
-import { captureOutput, loadAuthorizer, type AuthorizerHandler } from '../support/authorizer-bundle';
+import { captureOutput, loadAuthorizer, writeClientRegistry, type AuthorizerHandler } from '../support/authorizer-bundle';
 import { ARN_PREFIX, policyAllows } from '../support/iam';
 import { JwksServer } from '../../sandbox/jwks-server';
 import { restResourcePaths } from '../support/terraform';
@@ -53,7 +53,7 @@ beforeAll(async () => {
     USER_POOL_ID: jwks.poolId,
     TOKEN_ISSUER: jwks.issuer,
     JWKS_URL: jwks.jwksUrl,
-    M2M_CLIENTS: `svc=${SERVICE_CLIENT}`,
+    CLIENT_REGISTRY_FILE: writeClientRegistry([{ id: SERVICE_CLIENT, name: 'svc' }], config),
     USER_CLIENT_ID: USER_CLIENT,
     REVOCATION_FILE: '/nonexistent/deny-list.json',
   });

@@ -9,7 +9,7 @@ import { generateSigningKey, m2mAccessTokenClaims, signJwt, type SigningKey } fr
 import { DENY_REASONS, REASONS } from '../../lambdas/authorizer/reasons';
 import { AUTHORIZER_FAULT_PATTERNS, FAULTS_NAMESPACE } from '../../lib/monitoring/monitoring';
 import { environment, resourcesOf, synthEnvironment } from '../fixtures';
-import { captureOutput, loadAuthorizer } from '../support/authorizer-bundle';
+import { captureOutput, loadAuthorizer, writeClientRegistry } from '../support/authorizer-bundle';
 import { methodArn } from '../support/iam';
 import { JwksServer } from '../../sandbox/jwks-server';
 import { matchesSpaceDelimited } from '../support/log-patterns';
@@ -53,7 +53,7 @@ beforeAll(async () => {
       USER_POOL_ID: jwks.poolId,
       TOKEN_ISSUER: jwks.issuer,
       JWKS_URL: jwks.jwksUrl,
-      M2M_CLIENTS: `reporting=${CLIENT}`,
+      CLIENT_REGISTRY_FILE: writeClientRegistry([{ id: CLIENT, name: 'reporting' }], config),
       REVOCATION_FILE: '/nonexistent/deny-list.json',
       ENVIRONMENT: config.name,
     });
@@ -147,7 +147,7 @@ describe('Monitoring', () => {
     const authorizerErrors = alarms.filter((alarm) => alarm.namespace === 'AWS/Lambda' && alarm.metric_name === 'Errors' && JSON.stringify(alarm.dimensions).includes('authorizer'));
     expect(authorizerErrors).toEqual([]);
     const denialAlarms = ours.map((alarm) => (alarm.dimensions as Record<string, string>).reason);
-    for (const reason of denialAlarms) expect(['jwks_unavailable', 'revocation_unavailable', 'misconfigured', 'internal_error']).toContain(reason);
+    for (const reason of denialAlarms) expect(['jwks_unavailable', 'revocation_unavailable', 'registry_unavailable', 'misconfigured', 'internal_error']).toContain(reason);
   });
 
   test('the fault alarm counts the lines Lambda writes for a timeout or a crashed runtime, in the authorizer\'s log group', () => {

@@ -86,9 +86,9 @@ describe('plan guard on terraform plans of the dev stack (offline, provider mirr
     // What follows a replaced client is not protected, but is listed for the reviewer.
     const followers = result.destructive.filter((d) => !d.protected).map((d) => d.type);
     expect([...new Set(followers)].sort()).toEqual(['aws_cognito_user_group', 'aws_secretsmanager_secret_version', 'terraform_data']);
-    // Updates, never findings: the authorizer learns the new client ids, the rotation function the new
-    // pool id and its role policy the new pool ARN.
-    expect(result.counts.change).toBe(3);
+    // Updates, never findings: the client registry learns the new client ids, the authorizer and the
+    // rotation function the new pool id, the rotation role's policy the new pool ARN.
+    expect(result.counts.change).toBe(4);
   });
 
   terraformTest('the shipped create-only plan passes', () => {

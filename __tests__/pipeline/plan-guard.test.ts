@@ -10,7 +10,7 @@ import { AllowListError, DEFAULT_ALLOW_LIST, parseAllowList, readAllowList } fro
 import { findingLine, markdownReport, textReport, verdictLine, whyTerraform } from '../../scripts/pipeline/guard-report';
 import { EnvironmentMismatchError, guardPlan, planEnvironment } from '../../scripts/pipeline/plan-guard';
 import { main } from '../../scripts/pipeline/plan-guard-cli';
-import { isProtectedType, PROTECTED_RESOURCE_TYPES } from '../../scripts/pipeline/protected-resources';
+import { isProtected, isProtectedType, PROTECTED_RESOURCE_TYPES } from '../../scripts/pipeline/protected-resources';
 import { PlanFormatError } from '../../scripts/terraform/plan-summary';
 
 interface Change {
@@ -67,6 +67,22 @@ describe('protected resource types', () => {
 });
 
 describe('guardPlan', () => {
+  test('the deny-list is protected; a client registry part is not (Terraform writes all of it on every apply)', () => {
+    expect(isProtected('aws_ssm_parameter', 'aws_ssm_parameter.authorizer_deny_list')).toBe(true);
+    expect(isProtected('aws_ssm_parameter', 'aws_ssm_parameter.authorizer_client_registry_12')).toBe(false);
+    const result = guardPlan(
+      plan([
+        { address: 'aws_ssm_parameter.authorizer_client_registry_1', actions: ['delete'], reason: 'delete_because_no_resource_config' },
+        { address: 'aws_ssm_parameter.authorizer_deny_list', actions: ['delete'], reason: 'delete_because_no_resource_config' },
+      ]),
+    );
+    expect(result.destructive.map((d) => [d.address, d.protected])).toEqual([
+      ['aws_ssm_parameter.authorizer_client_registry_1', false],
+      ['aws_ssm_parameter.authorizer_deny_list', true],
+    ]);
+    expect(result.findings.map((f) => f.address)).toEqual(['aws_ssm_parameter.authorizer_deny_list']);
+  });
+
   test('a create-only plan passes and says what it counted', () => {
     const result = guardPlan(plan([{ address: POOL, actions: ['create'] }, { address: 'aws_sns_topic.alarms', actions: ['create'] }]));
     expect(result.verdict).toBe('ok');

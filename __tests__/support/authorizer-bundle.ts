@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { bundleAuthorizer } from '../../lib/authorizer/authorizer-bundle';
 import type { EnvironmentConfig } from '../../lib/config/schema';
@@ -13,6 +14,17 @@ export type AuthorizerHandler = (event: AuthorizerEvent) => Promise<AuthorizerRe
  */
 export function loadAuthorizer(config: EnvironmentConfig, env: Record<string, string | undefined>): AuthorizerHandler {
   return loadBundledHandler<AuthorizerHandler>(bundleAuthorizer(config).code, env);
+}
+
+/**
+ * Writes a client registry file (`CLIENT_REGISTRY_FILE`) listing `clients` as `[clientId, name, scopes]`,
+ * scopes being bare names, and returns its path. `scopes` defaults to the client's configured scopes in `config`.
+ */
+export function writeClientRegistry(clients: ReadonlyArray<{ readonly id: string; readonly name: string; readonly scopes?: readonly string[] }>, config?: EnvironmentConfig): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-registry-')), 'clients.json');
+  const scopesOf = (name: string) => config?.m2mClients.find((client) => client.name === name)?.scopes ?? [];
+  fs.writeFileSync(file, JSON.stringify(clients.map(({ id, name, scopes }) => [id, name, scopes ?? scopesOf(name)])));
+  return file;
 }
 
 /** Everything the bundle exports: the handler, and `ready` (the JWKS and deny-list requests sent at init have settled). */

@@ -428,7 +428,7 @@ const CLIENT = 'aws_cognito_user_pool_client.m2m_clients_inventory-sync_client';
 const SECRET_SOURCE = 'terraform_data.m2m_clients_inventory-sync_secret_source';
 const SECRET_VALUE = 'aws_secretsmanager_secret_version.m2m_clients_inventory-sync_secret_value';
 const ROTATED_VALUE = 'aws_secretsmanager_secret_version.m2m_clients_billing-batch_secret_value';
-const AUTHORIZER = 'aws_lambda_function.authorizer_function';
+const REGISTRY = 'aws_ssm_parameter.authorizer_client_registry_0';
 
 /** `<address>: <actions>[ (<reason>)]` for every resource the plan changes. */
 function changes(plan: PlanJson): string[] {
@@ -600,13 +600,14 @@ describe('plans against a prior state of the dev stack (offline, provider mirror
         `${CLIENT}: replace (replace_because_cannot_update)`,
         `${SECRET_SOURCE}: replace (replace_because_cannot_update)`,
         `${SECRET_VALUE}: replace (replace_by_triggers)`,
-        // The authorizer knows each client id (M2M_CLIENTS), so it learns the new one.
-        `${AUTHORIZER}: update`,
+        // The client registry holds each client id, so it learns the new one; the authorizer's code and
+        // environment do not change.
+        `${REGISTRY}: update`,
       ].sort(),
     );
     expect(changeOf(plan, CLIENT).change.replace_paths).toEqual([['user_pool_id']]);
     expect(changeOf(plan, CLIENT).change.after_unknown).toMatchObject({ id: true, client_secret: true });
-    expect(changeOf(plan, AUTHORIZER).change.after_unknown).toMatchObject({ environment: [{ variables: true }] });
+    expect(changeOf(plan, REGISTRY).change.after_unknown).toMatchObject({ insecure_value: true });
     expect(changeOf(plan, SECRET_SOURCE).change.replace_paths).toEqual([['triggers_replace']]);
     // The new version is written from the new client: its value is only known at apply.
     expect(changeOf(plan, SECRET_VALUE).change.after_unknown).toMatchObject({ secret_string: true });
@@ -640,10 +641,11 @@ describe('plans against a prior state of the dev stack (offline, provider mirror
     expect(client.change.actions).toEqual(['update']);
     expect((client.change.before as Record<string, Json>).allowed_oauth_scopes).toEqual(['api/read', 'api/write']);
     expect((client.change.after as Record<string, Json>).allowed_oauth_scopes).toEqual(['api/read']);
-    // The authorizer bundle carries each client's scopes, so its code changes with them.
-    expect(changes(plan).sort()).toEqual([`${CLIENT}: update`, `${AUTHORIZER}: update`].sort());
-    const authorizer = changeOf(plan, AUTHORIZER).change as { before: Record<string, Json>; after: Record<string, Json> };
-    expect(authorizer.after.source_code_hash).not.toEqual(authorizer.before.source_code_hash);
+    // The client registry carries each client's scopes: it is rewritten; the authorizer's code is not.
+    expect(changes(plan).sort()).toEqual([`${CLIENT}: update`, `${REGISTRY}: update`].sort());
+    const registry = changeOf(plan, REGISTRY).change as { before: Record<string, Json>; after: Record<string, Json> };
+    expect(registry.after.insecure_value).toContain('"inventory-sync",["read"]');
+    expect(registry.before.insecure_value).toContain('"inventory-sync",["read","write"]');
     const secrets = (plan.resource_changes ?? []).filter((rc) => /^(aws_secretsmanager_secret|aws_secretsmanager_secret_version|terraform_data)\./.test(rc.address));
     expect(secrets.length).toBe(9);
     expect(secrets.filter((rc) => rc.change.actions.join() !== 'no-op')).toEqual([]);

@@ -1,8 +1,9 @@
 import { rolesAllow } from './permission-model';
 import { DecisionCache } from './decision-cache';
-import { DenyList } from './deny-list';
+import type { ClientDirectory, ClientRegistry } from './client-registry';
+import { DenyList, type Revocations } from './deny-list';
 import type { AuthorizerPolicy } from './policy';
-import { legacyPrincipalOf, principalOf, type Clients, type Principal } from './principal';
+import { legacyPrincipalOf, principalOf, type Principal } from './principal';
 import { AuthorizationDenied, errorName, type Reason } from './reasons';
 import type { CompiledRoute } from './routes';
 import { bearerToken, precheckJwt } from './token';
@@ -22,7 +23,10 @@ export interface Decision {
 
 export interface DualTokenAuthorizerProps {
   readonly policy: AuthorizerPolicy;
-  readonly clients: Clients;
+  /** The M2M clients. */
+  readonly registry: ClientRegistry;
+  /** The user client; without it ID tokens are refused. */
+  readonly userClientId?: string;
   readonly verifier: TokenVerifier;
   readonly denyList: DenyList;
   readonly decisionCacheSize: number;
@@ -34,12 +38,16 @@ export interface DualTokenAuthorizerProps {
  * denial with a reason, never an Allow and never an exception.
  *
  * Verified principals are cached by the exact token string until the token expires; the deny-list and
- * the route are checked on every request, cache hits included.
+ * the route are checked on every request, cache hits included. A principal holds its client's name and
+ * configured scopes from the client registry, so the cache is emptied whenever a refresh brings a
+ * different registry: a removed client or scope stops counting at the next refresh.
  */
 export class DualTokenAuthorizer {
   private readonly cache: DecisionCache<Principal>;
   private readonly now: () => number;
   private readonly legacyKeysAccepted: boolean;
+  /** The registry the cached principals were made with. */
+  private cachedUnder?: ClientDirectory;
 
   constructor(private readonly props: DualTokenAuthorizerProps) {
     this.now = props.now ?? Date.now;
@@ -47,25 +55,45 @@ export class DualTokenAuthorizer {
     this.legacyKeysAccepted = Object.keys(props.policy.legacyCallers).length > 0;
   }
 
-  /** Loads the JWKS and the deny-list ahead of the first request. Never throws. */
+  /** Loads the JWKS, the deny-list and the client registry ahead of the first request. Never throws. */
   async warmUp(): Promise<void> {
-    await Promise.allSettled([this.props.verifier.hydrate(), this.props.denyList.current()]);
+    await Promise.allSettled([this.props.verifier.hydrate(), this.props.denyList.current(), this.props.registry.current()]);
   }
 
   /**
    * The principal of a newly seen token (or a denial), before the deny-list and route checks;
-   * synchronous unless the JWKS must be fetched first.
+   * synchronous unless the JWKS must be fetched first or the token's client is not in the registry.
    */
-  private verifiedPrincipal(token: string): Principal | Promise<Principal> {
+  private verifiedPrincipal(token: string, registry: ClientDirectory | undefined): Principal | Promise<Principal> {
     precheckJwt(token);
     const verified = this.props.verifier.verify(token);
-    return verified instanceof Promise ? verified.then((payload) => this.principalOfPayload(token, payload)) : this.principalOfPayload(token, verified);
+    return verified instanceof Promise ? verified.then((payload) => this.principalOfPayload(token, payload, registry)) : this.principalOfPayload(token, verified, registry);
   }
 
-  private principalOfPayload(token: string, payload: JwtPayload): Principal {
-    const principal = principalOf(payload, this.props.clients, this.props.policy, this.now());
-    this.cache.set(token, principal);
+  private principalOfPayload(token: string, payload: JwtPayload, registry: ClientDirectory | undefined): Principal | Promise<Principal> {
+    const clientId = payload.token_use === 'access' ? payload.client_id : undefined;
+    // Without a registry (never read: decide() has just tried) principalOf denies `registry_unavailable`.
+    if (typeof clientId === 'string' && clientId !== this.props.userClientId && registry && !registry.has(clientId)) {
+      // Not listed: a client added by a deploy works at once, without a second deploy.
+      return this.props.registry.rereadForUnknownClient().then((reread) => {
+        this.syncCache(reread);
+        return this.principalWith(token, payload, reread);
+      });
+    }
+    return this.principalWith(token, payload, registry);
+  }
+
+  private principalWith(token: string, payload: JwtPayload, registry: ClientDirectory | undefined): Principal {
+    const principal = principalOf(payload, { m2m: registry, userClientId: this.props.userClientId }, this.props.policy, this.now());
+    if (registry === this.cachedUnder) this.cache.set(token, principal);
     return principal;
+  }
+
+  /** Empties the decision cache when the registry in force is not the one its principals were made with. */
+  private syncCache(registry: ClientDirectory | undefined): void {
+    if (registry === this.cachedUnder) return;
+    this.cache.clear();
+    this.cachedUnder = registry;
   }
 
   /**
@@ -75,18 +103,24 @@ export class DualTokenAuthorizer {
   async decide(authorizationHeader: string | undefined, route: CompiledRoute | undefined, apiKey?: string): Promise<Decision> {
     let principal: Principal | undefined;
     let cached = false;
+    // Both are re-read on the same cadence: when stale, their reads go out together, before the token is verified.
+    const revocations: Revocations | Promise<Revocations> = this.props.denyList.fresh() ?? this.props.denyList.current();
+    if (revocations instanceof Promise) revocations.catch(() => undefined);
     try {
       if (this.acceptsLegacyKey(authorizationHeader, apiKey)) principal = legacyPrincipalOf(apiKey!, this.props.policy);
       else {
         const token = bearerToken(authorizationHeader);
+        const fresh = this.props.registry.fresh();
+        const registry = fresh ?? (await this.props.registry.current());
+        this.syncCache(registry);
         principal = this.cache.get(token);
         cached = principal !== undefined;
         if (!principal) {
-          const verified = this.verifiedPrincipal(token);
+          const verified = this.verifiedPrincipal(token, registry);
           principal = verified instanceof Promise ? await verified : verified;
         }
       }
-      DenyList.check(this.props.denyList.fresh() ?? (await this.props.denyList.current()), principal.clientId, principal.jti);
+      DenyList.check(revocations instanceof Promise ? await revocations : revocations, principal.clientId, principal.jti);
       if (!route) return denied(new AuthorizationDenied('unknown_route'), principal, cached);
       if (!rolesAllow(principal.roles, route.permission)) {
         return denied(new AuthorizationDenied('insufficient_scope', `${route.key} needs ${route.permission}`), principal, cached);

@@ -44,6 +44,13 @@ export class DecisionCache<V extends { readonly expiresAtMs: number }> {
     this.entries.set(key, { token, value });
   }
 
+  /** Forgets every entry (the client registry changed: what the cached principals hold may be out of date). */
+  clear(): void {
+    this.entries.clear();
+    this.ring.fill(undefined);
+    this.next = 0;
+  }
+
   get size(): number {
     return this.entries.size;
   }

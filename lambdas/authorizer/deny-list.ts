@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { AuthorizationDenied } from './reasons';
+import { RefreshingCopy, type RefreshingCopyOptions } from './refreshing-copy';
+import { ssmClient } from './ssm-client';
 
 /** What the deny-list holds: `{"clientIds": ["..."], "jtis": ["..."]}`. */
 export interface Revocations {
@@ -27,14 +29,9 @@ export function parseRevocations(text: string): Revocations {
   return { clientIds: list('clientIds'), jtis: list('jtis') };
 }
 
-export interface DenyListOptions {
-  /** Re-read the source when the list is older than this. */
-  readonly refreshSeconds: number;
+export interface DenyListOptions extends RefreshingCopyOptions {
   /** Past this age without a successful read, every request is denied (`revocation_unavailable`). */
   readonly maxStaleSeconds: number;
-  readonly now?: () => number;
-  /** Called when a read fails; the last good list stays in force until it is `maxStaleSeconds` old. */
-  readonly onReadError?: (error: unknown, ageSeconds: number) => void;
 }
 
 /**
@@ -46,33 +43,28 @@ export interface DenyListOptions {
  * successful read while the source is down.
  */
 export class DenyList {
-  private revocations?: Revocations;
-  private loadedAt = -Infinity;
-  private refreshing?: Promise<void>;
-  private readonly now: () => number;
+  private readonly copy: RefreshingCopy<Revocations>;
 
   constructor(
     private readonly source: RevocationSource,
     private readonly options: DenyListOptions,
   ) {
-    this.now = options.now ?? Date.now;
+    this.copy = new RefreshingCopy(async () => parseRevocations(await source.read()), options);
   }
 
   /** The list in force when it is younger than `refreshSeconds` (no I/O, no await); else undefined: call {@link current}. */
   fresh(): Revocations | undefined {
-    return this.revocations && this.now() - this.loadedAt < this.options.refreshSeconds * 1000 ? this.revocations : undefined;
+    return this.copy.fresh();
   }
 
   /** The list in force, refreshed first when it is older than `refreshSeconds`. */
   async current(): Promise<Revocations> {
-    const fresh = this.fresh();
-    if (fresh) return fresh;
-    await (this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined)));
-    const ageSeconds = (this.now() - this.loadedAt) / 1000;
-    if (!this.revocations || ageSeconds > this.options.maxStaleSeconds) {
+    const revocations = await this.copy.current();
+    const ageSeconds = this.copy.ageSeconds();
+    if (!revocations || ageSeconds > this.options.maxStaleSeconds) {
       throw new AuthorizationDenied('revocation_unavailable', `${this.source.description} not read for ${Number.isFinite(ageSeconds) ? Math.round(ageSeconds) : 'ever'} s`);
     }
-    return this.revocations;
+    return revocations;
   }
 
   /** Throws `revoked` when the client or the token is on the list. */
@@ -80,32 +72,15 @@ export class DenyList {
     if (clientId !== undefined && revocations.clientIds.has(clientId)) throw new AuthorizationDenied('revoked', 'client is on the deny-list');
     if (jti !== undefined && revocations.jtis.has(jti)) throw new AuthorizationDenied('revoked', 'token is on the deny-list');
   }
-
-  private async refresh(): Promise<void> {
-    try {
-      const revocations = parseRevocations(await this.source.read());
-      this.revocations = revocations;
-      this.loadedAt = this.now();
-    } catch (error) {
-      this.options.onReadError?.(error, (this.now() - this.loadedAt) / 1000);
-    }
-  }
 }
 
-/** The deny-list as an SSM String parameter. The SDK ships with the Lambda runtime and is loaded on first use. */
+/** The deny-list as an SSM String parameter. */
 export function ssmParameterSource(name: string): RevocationSource {
-  let client: { send(command: unknown): Promise<{ Parameter?: { Value?: string } }> } | undefined;
-  let GetParameterCommand: new (input: { Name: string }) => unknown;
   return {
     description: `SSM parameter ${name}`,
     async read() {
-      if (!client) {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const ssm = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
-        client = new ssm.SSMClient({ maxAttempts: 2 }) as unknown as typeof client;
-        GetParameterCommand = ssm.GetParameterCommand as unknown as typeof GetParameterCommand;
-      }
-      const output = await client!.send(new GetParameterCommand({ Name: name }));
+      const { client, GetParameterCommand } = ssmClient();
+      const output = await client.send(new GetParameterCommand({ Name: name }));
       const value = output.Parameter?.Value;
       if (value === undefined) throw new Error(`SSM parameter ${name} has no value`);
       return value;

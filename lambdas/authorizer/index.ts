@@ -1,10 +1,11 @@
 /**
  * Lambda entry of the dual-token authorizer. Everything expensive happens once, at module load:
- * settings, route table, verifier, and the requests for the JWKS and the deny-list, which are sent
- * during init so that the first request finds them on their way. A misconfiguration never throws:
- * every request is then denied (`misconfigured`) and the cause is logged.
+ * settings, route table, verifier, and the requests for the JWKS, the deny-list and the client
+ * registry, which are sent during init so that the first request finds them on their way. A
+ * misconfiguration never throws: every request is then denied (`misconfigured`) and the cause is logged.
  */
 import { DualTokenAuthorizer } from './authorizer';
+import { ClientRegistry, registryFileSource, ssmParametersSource } from './client-registry';
 import { DenyList, fileSource, ssmParameterSource } from './deny-list';
 import { createHandler } from './handler';
 import { DecisionObserver } from './observability';
@@ -24,9 +25,21 @@ function build(): { authorizer: DualTokenAuthorizer; routes: RouteTable } {
     onReadError: (error, ageSeconds) =>
       observer.logger.warn('deny-list could not be read; keeping the last list', { source: source.description, ageSeconds: Math.round(ageSeconds), error: String(error) }),
   });
+  const { parameterNames, file } = settings.clientRegistry;
+  const registrySource = parameterNames ? ssmParametersSource(parameterNames) : registryFileSource(file!);
+  const registry = new ClientRegistry(registrySource, {
+    refreshSeconds: settings.revocation.refreshSeconds,
+    onReadError: (error, ageSeconds) =>
+      observer.logger.warn('client registry could not be read; keeping the last registry', {
+        source: registrySource.description,
+        ageSeconds: Number.isFinite(ageSeconds) ? Math.round(ageSeconds) : null,
+        error: String(error),
+      }),
+  });
   const authorizer = new DualTokenAuthorizer({
     policy,
-    clients: { m2m: settings.m2mClients, userClientId: settings.userClientId },
+    registry,
+    userClientId: settings.userClientId,
     verifier: createTokenVerifier({ issuer: settings.issuer, jwksUrl: settings.jwksUrl, timeoutMs: settings.jwksTimeoutMs }),
     denyList,
     decisionCacheSize: settings.decisionCacheSize,
@@ -49,8 +62,8 @@ try {
 export const handler = built instanceof Error ? createHandler(built, undefined, observer) : createHandler(built.authorizer, built.routes, observer);
 
 /**
- * Settles once the JWKS and deny-list requests sent during init are answered or have failed; never
- * rejects. A CommonJS handler cannot make init wait for it; an ES module entry could
+ * Settles once the JWKS, deny-list and client registry requests sent during init are answered or have
+ * failed; never rejects. A CommonJS handler cannot make init wait for it; an ES module entry could
  * (`await ready`), so that the first decision never waits on the network (bench/authorizer-cold.ts).
  */
 export const ready: Promise<void> = warming;

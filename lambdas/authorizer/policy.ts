@@ -3,18 +3,15 @@ import type { Role, Route } from './permission-model';
 /**
  * The environment's permission model as the authorizer needs it. It reaches the Lambda inside its
  * bundle (esbuild `define` of `__M2M_AUTH_POLICY__`, see lib/bundling/lambda-bundle.ts), not through
- * environment variables, which are limited to 4 KB.
+ * environment variables, which are limited to 4 KB. The M2M clients and their scopes are not in it:
+ * they are read at run time from the client registry (client-registry.ts), so the bundle's size does
+ * not grow with the number of clients.
  */
 export interface AuthorizerPolicy {
   /** Resource server identifier: scopes are `<identifier>/<name>`. */
   readonly identifier: string;
   readonly scopeRoles: Readonly<Record<string, Role>>;
   readonly groupRoles: Readonly<Record<string, Role>>;
-  /**
-   * The scope names (`read`, without `<identifier>/`) each M2M client is configured for, by client
-   * name (`m2mClients[].scopes`). A token's scope counts only if its client is configured for it.
-   */
-  readonly clientScopes: Readonly<Record<string, readonly string[]>>;
   /** The scope names the user client is configured for (`userClient.scopes`); empty without one. */
   readonly userClientScopes: readonly string[];
   /** The route table, as `[method, path, permission]` tuples: half the bytes of `Route` objects in the bundle. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { rolesFor, type Role } from './permission-model';
+import type { ClientDirectory, RegisteredClient } from './client-registry';
 import type { AuthorizerPolicy } from './policy';
 import { AuthorizationDenied } from './reasons';
 
@@ -34,8 +35,8 @@ export interface Principal {
 const MAX_IAT_SKEW_SECONDS = 60;
 
 export interface Clients {
-  /** App client id -> configured name. */
-  readonly m2m: ReadonlyMap<string, string>;
+  /** The client registry in force; undefined when it was never read (M2M tokens: `registry_unavailable`). */
+  readonly m2m: ClientDirectory | undefined;
   readonly userClientId?: string;
 }
 
@@ -57,8 +58,9 @@ export function principalOf(payload: Record<string, unknown>, clients: Clients, 
   if (tokenUse === 'access') {
     clientId = payload.client_id;
     if (typeof clientId !== 'string') throw new AuthorizationDenied('malformed', 'access token without client_id');
-    if (clients.m2m.has(clientId)) type = 'service';
-    else if (clientId === clients.userClientId) type = 'user';
+    if (clientId === clients.userClientId) type = 'user';
+    else if (!clients.m2m) throw new AuthorizationDenied('registry_unavailable', 'the client registry has not been read yet');
+    else if (clients.m2m.has(clientId)) type = 'service';
     else throw new AuthorizationDenied('unknown_client');
   } else if (tokenUse === 'id') {
     if (clients.userClientId === undefined) throw new AuthorizationDenied('wrong_token_use', 'no user client configured');
@@ -69,12 +71,13 @@ export function principalOf(payload: Record<string, unknown>, clients: Clients, 
     throw new AuthorizationDenied('wrong_token_use');
   }
 
-  const clientName = type === 'service' ? clients.m2m.get(clientId as string)! : 'user-client';
+  const registered = type === 'service' ? clients.m2m!.get(clientId as string)! : undefined;
+  const clientName = registered?.name ?? 'user-client';
   const prefix = `${policy.identifier}/`;
   const carried = typeof payload.scope === 'string' ? payload.scope.split(' ').filter((s) => s.startsWith(prefix)) : [];
   // Only access tokens carry scopes that count, and only those configured for the client: Cognito issues no
   // others, but a token outlives its client's re-scoping, and a pool can be edited by hand.
-  const configured = tokenUse === 'access' ? configuredScopes(policy, type, clientName) : [];
+  const configured = tokenUse === 'access' ? configuredScopes(policy, registered) : [];
   const scopes = carried.filter((s) => configured.includes(s.slice(prefix.length)));
   const ignored = carried.filter((s) => !scopes.includes(s));
   const rawGroups = type === 'user' ? payload['cognito:groups'] : undefined;
@@ -95,14 +98,14 @@ export function principalOf(payload: Record<string, unknown>, clients: Clients, 
 
 /**
  * The scope names (without `<identifier>/`) a client is configured for: the one place that looks them
- * up, by client name. A client the policy does not know is configured for none.
+ * up. An M2M client's come from its registry entry; the user client's (no entry) from the bundled policy.
  *
  * @example
- * configuredScopes(policy, 'service', 'billing-batch') // => ['read', 'execute']
+ * configuredScopes(policy, { name: 'billing-batch', scopes: ['read', 'execute'] }) // => ['read', 'execute']
+ * configuredScopes(policy, undefined) // => policy.userClientScopes
  */
-export function configuredScopes(policy: AuthorizerPolicy, type: 'service' | 'user', clientName: string): readonly string[] {
-  if (type === 'user') return policy.userClientScopes;
-  return Object.hasOwn(policy.clientScopes, clientName) ? policy.clientScopes[clientName] : [];
+export function configuredScopes(policy: AuthorizerPolicy, m2mClient: RegisteredClient | undefined): readonly string[] {
+  return m2mClient ? m2mClient.scopes : policy.userClientScopes;
 }
 
 /** Legacy API keys longer than this are refused without hashing. */

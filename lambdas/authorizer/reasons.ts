@@ -17,6 +17,7 @@ export const REASONS = {
   unknown_client: 401,
   revoked: 401,
   revocation_unavailable: 401,
+  registry_unavailable: 401,
   jwks_unavailable: 401,
   misconfigured: 401,
   internal_error: 401,

@@ -1,13 +1,15 @@
 /**
  * The authorizer's environment variables, read once at module load. Ids only, never secrets; the
- * route table and the scope/group -> role maps are bundled, not passed here (4 KB limit).
+ * route table and the scope/group -> role maps are bundled, and the M2M clients are read from the
+ * client registry at run time, not passed here (4 KB limit).
  */
 export interface AuthorizerSettings {
   readonly issuer: string;
   readonly jwksUrl: string;
-  /** App client id -> configured client name, for the M2M clients of this environment. */
-  readonly m2mClients: ReadonlyMap<string, string>;
   readonly userClientId?: string;
+  /** Where the M2M clients are read from: exactly one of the two. Re-read every `revocation.refreshSeconds`. */
+  readonly clientRegistry: { readonly parameterNames?: readonly string[]; readonly file?: string };
+  /** `refreshSeconds` is the cadence of both the deny-list and the client registry. */
   readonly revocation: { readonly parameterName?: string; readonly file?: string; readonly refreshSeconds: number; readonly maxStaleSeconds: number };
   readonly decisionCacheSize: number;
   readonly jwksTimeoutMs: number;
@@ -37,15 +39,22 @@ function positiveInteger(env: Env, name: string, fallback: number): number {
   return value;
 }
 
-/** `billing-batch=4kq1...,inventory-sync=7f0p...` -> id -> name */
-function parseClients(raw: string | undefined): Map<string, string> {
-  const clients = new Map<string, string>();
-  for (const entry of (raw ?? '').split(',').filter(Boolean)) {
-    const [name, id, extra] = entry.split('=');
-    if (!name || !id || extra !== undefined) throw new SettingsError(`Environment variable M2M_CLIENTS must be name=clientId pairs separated by commas; bad entry ${JSON.stringify(entry)}`);
-    clients.set(id, name);
+/** `CLIENT_REGISTRY_PARAMETERS` (`/p/clients/0,/p/clients/1`) or `CLIENT_REGISTRY_FILE`: exactly one. */
+function clientRegistryOf(env: Env): AuthorizerSettings['clientRegistry'] {
+  // An authorizer deployed before the registry would otherwise start with no M2M clients and deny them all, silently.
+  if (env.M2M_CLIENTS !== undefined) {
+    throw new SettingsError('Environment variable M2M_CLIENTS is no longer read: the M2M clients come from the client registry (CLIENT_REGISTRY_PARAMETERS or CLIENT_REGISTRY_FILE); deploy the current stack');
   }
-  return clients;
+  const parameters = env.CLIENT_REGISTRY_PARAMETERS || undefined;
+  const file = env.CLIENT_REGISTRY_FILE || undefined;
+  if (parameters && file) throw new SettingsError('Environment variables CLIENT_REGISTRY_PARAMETERS and CLIENT_REGISTRY_FILE: set only one');
+  if (file) return { file };
+  if (!parameters) throw new SettingsError('Environment variable CLIENT_REGISTRY_PARAMETERS (or CLIENT_REGISTRY_FILE) is required');
+  const parameterNames = parameters.split(',').map((name) => name.trim());
+  if (parameterNames.some((name) => name === '') || new Set(parameterNames).size !== parameterNames.length) {
+    throw new SettingsError(`Environment variable CLIENT_REGISTRY_PARAMETERS must be distinct SSM parameter names separated by commas; received ${JSON.stringify(parameters)}`);
+  }
+  return { parameterNames };
 }
 
 /**
@@ -66,8 +75,8 @@ export function readSettings(env: Env = process.env): AuthorizerSettings {
   return {
     issuer,
     jwksUrl: env.JWKS_URL || `${issuer}/.well-known/jwks.json`,
-    m2mClients: parseClients(env.M2M_CLIENTS),
     userClientId: env.USER_CLIENT_ID || undefined,
+    clientRegistry: clientRegistryOf(env),
     revocation: { parameterName, file, refreshSeconds, maxStaleSeconds },
     decisionCacheSize: positiveInteger(env, 'DECISION_CACHE_SIZE', 10_000),
     jwksTimeoutMs: positiveInteger(env, 'JWKS_TIMEOUT_MS', 1_500),

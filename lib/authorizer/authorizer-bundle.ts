@@ -5,15 +5,19 @@ import type { AuthorizerPolicy } from '../../lambdas/authorizer/policy';
 
 export const AUTHORIZER_ENTRY = 'lambdas/authorizer/index.ts';
 
-/** The part of an environment's config that the authorizer enforces: it travels in the bundle. */
-type PolicySource = Pick<EnvironmentConfig, 'resourceServer' | 'm2mClients' | 'userClient' | 'routes' | 'legacyApiKeys'>;
+/**
+ * The part of an environment's config that the authorizer enforces and that travels in the bundle. The
+ * M2M clients do not: the authorizer reads them from the client registry at run time, so the bundle
+ * does not change (nor grow) with them.
+ */
+type PolicySource = Pick<EnvironmentConfig, 'resourceServer' | 'userClient' | 'routes' | 'legacyApiKeys'>;
 
 /**
- * What the authorizer enforces for an environment: scope and group roles, each client's configured
- * scopes (bare names, keyed by client name: client ids exist only after deploy), routes, legacy callers.
+ * What the authorizer enforces for an environment: scope and group roles, the user client's configured
+ * scopes, routes, legacy callers.
  *
  * @example
- * authorizerPolicyOf(config).clientScopes // => { 'billing-batch': ['read', 'execute'], ... }
+ * authorizerPolicyOf(config).userClientScopes // => ['execute', 'admin']
  */
 export function authorizerPolicyOf(config: PolicySource): AuthorizerPolicy {
   const legacy = config.legacyApiKeys.enabled ? config.legacyApiKeys.callers : [];
@@ -21,7 +25,6 @@ export function authorizerPolicyOf(config: PolicySource): AuthorizerPolicy {
     identifier: config.resourceServer.identifier,
     scopeRoles: scopeRoles(config),
     groupRoles: config.userClient?.groupRoles ?? {},
-    clientScopes: Object.fromEntries(config.m2mClients.map((client) => [client.name, client.scopes])),
     userClientScopes: config.userClient?.scopes ?? [],
     routes: config.routes.map(({ method, path, permission }) => [method, path, permission]),
     legacyCallers: Object.fromEntries(legacy.map((caller) => [caller.keySha256, { name: caller.name, role: caller.role }])),

@@ -1,9 +1,13 @@
 import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { EMPTY_DENY_LIST } from '../../lambdas/authorizer/deny-list';
 import { bundleAuthorizer } from './authorizer-bundle';
+import { CLIENT_REGISTRY_PART_ID_PREFIX, registryParts } from './client-registry-parameters';
 import type { CognitoIdentity } from '../identity/cognito-identity';
 import type { EnvironmentConfig } from '../config/schema';
 import type { M2mClients } from '../identity/m2m-clients';
@@ -28,6 +32,11 @@ export class DualTokenAuthorizer extends Construct {
   readonly logGroup: CloudwatchLogGroup;
   /** SSM parameter holding `{"clientIds": [...], "jtis": [...]}`; see README "Revoking a client". */
   readonly denyList: SsmParameter;
+  /**
+   * The client registry: Standard SSM parameters holding `[[clientId, name, scopes], ...]`, written by
+   * Terraform from the app clients on every apply and read by the authorizer at init and on refresh.
+   */
+  readonly clientRegistry: readonly SsmParameter[];
 
   constructor(scope: Construct, id: string, props: DualTokenAuthorizerProps) {
     super(scope, id);
@@ -42,6 +51,25 @@ export class DualTokenAuthorizer extends Construct {
       lifecycle: { ignoreChanges: ['insecure_value'] },
     });
 
+    // The clients' ids exist only after apply, so the registry is data the authorizer reads, not part of
+    // its code or environment (4 KB for all variables): a client added by a deploy is usable at once.
+    const scopesOf = new Map(config.m2mClients.map((client) => [client.name, client.scopes]));
+    const clients = props.m2mClients.clients.map((client) => ({ name: client.name, scopes: scopesOf.get(client.name) ?? [], id: client.client.id }));
+    this.clientRegistry = registryParts(clients).map(
+      (part, i) =>
+        new SsmParameter(this, `${CLIENT_REGISTRY_PART_ID_PREFIX}${i}`, {
+          name: `/${naming.path('clients', String(i))}`,
+          description: `M2M clients the authorizer accepts, part ${i + 1}: [client id, name, scopes] (written by Terraform)`,
+          type: 'String',
+          tier: 'Standard',
+          insecureValue: Fn.jsonencode(part.map((client) => [client.id, client.name, client.scopes])),
+        }),
+    );
+
+    const account = new DataAwsCallerIdentity(this, 'account');
+    const partition = new DataAwsPartition(this, 'partition');
+    const registryArns = `arn:${partition.partition}:ssm:${config.region}:${account.accountId}:parameter/${naming.path('clients')}/*`;
+
     const userClientId = identity.userClient?.id;
     const lambda = addNodeLambda(this, {
       functionName: naming.name('authorizer'),
@@ -51,11 +79,16 @@ export class DualTokenAuthorizer extends Construct {
       memoryMb: config.authorizer.memoryMb,
       // A JWKS that is down costs at most JWKS_TIMEOUT_MS; the rest is headroom.
       timeoutSeconds: 5,
-      statements: [{ sid: 'DenyList', actions: ['ssm:GetParameter'], resources: [this.denyList.arn] }],
+      statements: [
+        { sid: 'DenyList', actions: ['ssm:GetParameter'], resources: [this.denyList.arn] },
+        // By path, not by the parameters' ARNs: a policy that references them is re-read at apply
+        // whenever a part changes, and the role's policy would show as changed in every such plan.
+        { sid: 'ClientRegistry', actions: ['ssm:GetParameters'], resources: [registryArns] },
+      ],
       environment: {
         ENVIRONMENT: config.name,
         USER_POOL_ID: identity.userPool.id,
-        M2M_CLIENTS: props.m2mClients.clients.map((c) => `${c.name}=${c.client.id}`).join(','),
+        CLIENT_REGISTRY_PARAMETERS: this.clientRegistry.map((part) => part.name).join(','),
         ...(userClientId ? { USER_CLIENT_ID: userClientId } : {}),
         REVOCATION_PARAMETER: this.denyList.name,
         REVOCATION_REFRESH_SECONDS: String(config.authorizer.revocationRefreshSeconds),

@@ -53,20 +53,45 @@ const scopeSchema = z.strictObject({
   role: z.enum(ROLES).optional(),
 });
 
+/**
+ * Cognito's quotas that the config can run into, by the names AWS gives them ("Quotas in Amazon
+ * Cognito"; see docs/scale.md for the sources), so that a problem says which quota to raise.
+ */
+export const COGNITO_QUOTAS = {
+  /** "App clients per user pool": 1,000 by default, adjustable up to 10,000. */
+  appClientsPerUserPool: 1000,
+  appClientsPerUserPoolMax: 10_000,
+  /** "Custom scopes per resource server": 100, not adjustable. */
+  scopesPerResourceServer: 100,
+  /** "Scopes per app client": 50, not adjustable. */
+  scopesPerAppClient: 50,
+} as const;
+
 const resourceServerSchema = z.strictObject({
   identifier: z.string().regex(COGNITO_RS_IDENTIFIER, {
     error: 'must be 1-256 printable ASCII characters without space, " or \\ (Cognito rule)',
   }),
   name: z.string().min(1).max(256),
-  scopes: z.array(scopeSchema).min(1, { error: 'declare at least one scope' }).max(100),
+  scopes: z
+    .array(scopeSchema)
+    .min(1, { error: 'declare at least one scope' })
+    .max(COGNITO_QUOTAS.scopesPerResourceServer, { error: `at most ${COGNITO_QUOTAS.scopesPerResourceServer}: Cognito's quota "Custom scopes per resource server" (not adjustable)` }),
 });
+
 
 const userPoolSchema = z
   .strictObject({
     deletionProtection: z.boolean().default(true),
     mfa: z.enum(['off', 'optional', 'required']).default('optional'),
+    // The account's "App clients per user pool" quota, when it was raised in Service Quotas.
+    appClientQuota: z
+      .number()
+      .int({ error: 'must be a whole number' })
+      .min(1)
+      .max(COGNITO_QUOTAS.appClientsPerUserPoolMax, { error: `at most ${COGNITO_QUOTAS.appClientsPerUserPoolMax}, the most Cognito's "App clients per user pool" quota can be raised to` })
+      .default(COGNITO_QUOTAS.appClientsPerUserPool),
   })
-  .default({ deletionProtection: true, mfa: 'optional' });
+  .default({ deletionProtection: true, mfa: 'optional', appClientQuota: COGNITO_QUOTAS.appClientsPerUserPool });
 
 const domainSchema = z.strictObject({
   prefix: domainPrefix,
@@ -85,7 +110,10 @@ const domainSchema = z.strictObject({
 const m2mClientSchema = z.strictObject({
   name: z.string().max(40).regex(KEBAB_NAME, { error: 'must be kebab-case: lowercase letters, digits and single hyphens' }),
   description: z.string().max(256).optional(),
-  scopes: z.array(z.string()).min(1, { error: 'a client needs at least one scope' }),
+  scopes: z
+    .array(z.string())
+    .min(1, { error: 'a client needs at least one scope' })
+    .max(COGNITO_QUOTAS.scopesPerAppClient, { error: `at most ${COGNITO_QUOTAS.scopesPerAppClient}: Cognito's quota "Scopes per app client" (not adjustable)` }),
   accessTokenValidityMinutes,
   allowAccessTokenValidityOverOneHour: z.boolean().default(false),
 });
@@ -99,7 +127,11 @@ const userClientSchema = z.strictObject({
       z.enum(ROLES),
     )
     .default({}),
-  scopes: z.array(z.string()).default([]),
+  // openid, email and profile count against the client's quota too.
+  scopes: z
+    .array(z.string())
+    .max(COGNITO_QUOTAS.scopesPerAppClient - 3, { error: `at most ${COGNITO_QUOTAS.scopesPerAppClient - 3}: Cognito's quota "Scopes per app client" (${COGNITO_QUOTAS.scopesPerAppClient}, not adjustable) less openid, email and profile` })
+    .default([]),
   accessTokenValidityMinutes,
   allowAccessTokenValidityOverOneHour: z.boolean().default(false),
 });
@@ -162,6 +194,7 @@ const gatewaySchema = z
 const DEFAULT_DENIAL_THRESHOLDS = {
   jwks_unavailable: 1,
   revocation_unavailable: 1,
+  registry_unavailable: 1,
   misconfigured: 1,
   internal_error: 1,
 };
@@ -339,10 +372,12 @@ export const environmentSchema = z
       checkValidity(env.userClient, ['userClient']);
     }
 
-    // The authorizer receives name=clientId pairs in an environment variable (4 KB for all of them).
-    const clientListLength = env.m2mClients.reduce((sum, client) => sum + client.name.length + 28, 0);
-    if (clientListLength > 3000) {
-      issue(['m2mClients'], `too many clients for the authorizer's environment (${clientListLength} of 3000 characters); split the API or shorten client names`);
+    const appClients = env.m2mClients.length + (env.userClient ? 1 : 0);
+    if (appClients > env.userPool.appClientQuota) {
+      issue(
+        ['m2mClients'],
+        `${appClients} app clients (${env.m2mClients.length} M2M${env.userClient ? ' + the user client' : ''}) exceed Cognito's quota "App clients per user pool" (${env.userPool.appClientQuota}${env.userPool.appClientQuota === COGNITO_QUOTAS.appClientsPerUserPool ? ', the default' : ''}); it can be raised to ${COGNITO_QUOTAS.appClientsPerUserPoolMax} in Service Quotas, then set userPool.appClientQuota to the new value`,
+      );
     }
 
     env.legacyApiKeys.callers.forEach((caller, i) => {

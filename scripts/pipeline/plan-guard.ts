@@ -6,7 +6,7 @@
  */
 import { type PlannedChange, type PlanSummary, summarizePlan } from '../terraform/plan-summary';
 import { type AllowEntry, type AllowList, isExpired } from './allow-list';
-import { isProtectedType, PROTECTED_RESOURCE_TYPES } from './protected-resources';
+import { isProtected, PROTECTED_RESOURCE_TYPES } from './protected-resources';
 
 /** The label a pull request carries when its destructive plan is meant (the workflow passes `--allow-label`). */
 export const ALLOW_LABEL = 'allow-destructive-plan';
@@ -175,6 +175,6 @@ function toDestructive(change: PlannedChange): DestructiveChange {
     action: change.kind === 'replace' ? 'replace' : 'delete',
     ...(change.actionReason !== undefined ? { actionReason: change.actionReason } : {}),
     ...(change.replacePaths !== undefined && change.replacePaths.length > 0 ? { replacePaths: change.replacePaths } : {}),
-    protected: isProtectedType(change.type),
+    protected: isProtected(change.type, change.address),
   };
 }

@@ -4,6 +4,8 @@
  * what is lost, so that the reviewer of a blocked plan sees the cost, not only the rule.
  */
 
+import { CLIENT_REGISTRY_PART_ID_PREFIX } from '../../lib/authorizer/client-registry-parameters';
+
 /** Protected resource type -> what its replacement or deletion costs. */
 export const PROTECTED_RESOURCE_TYPES: Readonly<Record<string, string>> = {
   aws_cognito_user_pool:
@@ -28,7 +30,32 @@ export const UNPROTECTED_ON_PURPOSE: Readonly<Record<string, string>> = {
 };
 
 /**
- * True when deleting or replacing a resource of `type` needs an explicit override.
+ * Resources of a protected type that are not protected, by address, with the reason: the client
+ * registry's SSM parameters, whose whole value Terraform writes from the app clients on every apply
+ * (a part disappears when the client count shrinks; nothing is lost).
+ */
+export const UNPROTECTED_ADDRESSES: ReadonlyArray<{ readonly type: string; readonly pattern: RegExp; readonly why: string }> = [
+  {
+    type: 'aws_ssm_parameter',
+    pattern: new RegExp(`${CLIENT_REGISTRY_PART_ID_PREFIX}\\d+$`),
+    why: 'a part of the client registry: Terraform writes its whole value from the app clients on every apply',
+  },
+];
+
+/**
+ * True when deleting or replacing the resource at `address` (of `type`) needs an explicit override.
+ *
+ * @example
+ * isProtected('aws_ssm_parameter', 'aws_ssm_parameter.authorizer_deny_list'); // true
+ * isProtected('aws_ssm_parameter', 'aws_ssm_parameter.authorizer_client_registry_3'); // false
+ */
+export function isProtected(type: string, address: string): boolean {
+  return isProtectedType(type) && !UNPROTECTED_ADDRESSES.some((rule) => rule.type === type && rule.pattern.test(address));
+}
+
+/**
+ * True when deleting or replacing a resource of `type` needs an explicit override (unless its address
+ * is one of {@link UNPROTECTED_ADDRESSES}).
  *
  * @example
  * isProtectedType('aws_cognito_user_pool'); // true
