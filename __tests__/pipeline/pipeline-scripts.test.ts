@@ -112,6 +112,7 @@ describe('pipeline scripts on a terraform plan of the dev stack (offline, provid
     expect(planned?.status).toBe(0);
     expect(fs.readdirSync(out()).sort()).toEqual(['plan.txt']);
     const text = fs.readFileSync(path.join(out(), 'plan.txt'), 'utf8');
+    expect(text.split('\n')[0]).toBe("Planned without refresh (-refresh=false): changes made outside Terraform are not shown; the deploy's plan refreshes.");
     expect(text).toContain('# aws_cognito_user_pool.identity_user_pool must be replaced');
     expect(text).toContain('(sensitive value)');
     expect(text).not.toContain('fake-secret-');

