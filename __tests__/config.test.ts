@@ -416,6 +416,25 @@ describe('monitoring.authorizerFaults', () => {
   });
 });
 
+describe('monitoring.perClientMetrics', () => {
+  test('defaults to false, with or without other monitoring settings', () => {
+    const [bare] = validateEnvironments({ dev: environmentInput() }, {});
+    expect(bare.monitoring.perClientMetrics).toBe(false);
+    const [other] = validateEnvironments({ dev: environmentInput({ monitoring: { authorizerFaults: 5 } }) }, {});
+    expect(other.monitoring.perClientMetrics).toBe(false);
+  });
+
+  test('is kept as configured', () => {
+    const [env] = validateEnvironments({ dev: environmentInput({ monitoring: { perClientMetrics: true } }) }, {});
+    expect(env.monitoring.perClientMetrics).toBe(true);
+  });
+
+  test('fails when it is not a boolean', () => {
+    const monitoring = { perClientMetrics: 'true' } as unknown as EnvironmentConfigInput['monitoring'];
+    expect(problemsOf({ monitoring })).toEqual(['dev: monitoring.perClientMetrics: must be true or false; received "true"']);
+  });
+});
+
 describe('gateway.manageAccountLoggingRole across environments', () => {
   test.each<[string, Record<string, Overrides>]>([
     ['different accounts', {}],

@@ -77,6 +77,8 @@ export async function measureColdStart(options: {
   scratchDir: string;
   /** The client registry file (`CLIENT_REGISTRY_FILE`), listing the bench client. */
   clientRegistryFile: string;
+  /** The app client id of the tokens; the registry file must list it. @default 'bench-client-1' */
+  clientId?: string;
   identifier: string;
   delayMs: number;
   runs: number;
@@ -113,7 +115,7 @@ export async function measureColdStart(options: {
   try {
     for (let i = 0; i <= options.runs; i++) {
       arrivals = [];
-      const token = signJwt(key, m2mAccessTokenClaims({ issuer, clientId: CLIENT_ID, scopes: [`${options.identifier}/read`] }));
+      const token = signJwt(key, m2mAccessTokenClaims({ issuer, clientId: options.clientId ?? CLIENT_ID, scopes: [`${options.identifier}/read`] }));
       const out = path.join(options.scratchDir, `cold-${i}.json`);
       await run(process.execPath, ['-e', COLD_PROBE, options.bundleFile, out, token, METHOD_ARN, options.mode], env);
       const sample = JSON.parse(fs.readFileSync(out, 'utf8')) as Sample;

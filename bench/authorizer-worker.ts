@@ -38,6 +38,11 @@ export interface WorkerInput {
   readonly scratchDir: string;
   /** The client registry file (`CLIENT_REGISTRY_FILE`), listing the bench client (a client of the environment). */
   readonly clientRegistryFile: string;
+  /**
+   * The app client id of the tokens; the registry file must list it.
+   * @default 'bench-client-1'
+   */
+  readonly clientId?: string;
   /** Resource server identifier: scopes are `<identifier>/<name>`. */
   readonly identifier: string;
   readonly rounds: number;
@@ -79,7 +84,7 @@ export interface WorkerOutput extends Round {
   readonly profiles: ReadonlyArray<{ kind: CallKind; file: string; calls: number; usPerCall: number; usPerCallWithoutWrites: number }>;
 }
 
-const CLIENT_ID = 'bench-client-1';
+const DEFAULT_CLIENT_ID = 'bench-client-1';
 const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/dev/GET/orders';
 /** The route needs `read`. */
 const SCOPE_NAMES = ['read'];
@@ -87,9 +92,12 @@ const SCOPE_NAMES = ['read'];
 type Handler = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 
 let progressFd = 2;
+/** The client every token is issued to and every policy must name (set from the input). */
+let clientId = DEFAULT_CLIENT_ID;
 
 async function main(input: WorkerInput): Promise<void> {
   progressFd = input.progressFd;
+  clientId = input.clientId ?? DEFAULT_CLIENT_ID;
   const key = generateSigningKey();
   const jwks = await new JwksServer([key]).start();
   try {
@@ -106,7 +114,7 @@ async function measure(input: WorkerInput, key: SigningKey, jwks: JwksServer): P
   // The issuer a deployed authorizer derives from USER_POOL_ID, so that ours and the peer's
   // CognitoJwtVerifier accept the same tokens; only the JWKS comes from the local server.
   const issuer = `https://cognito-idp.${jwks.poolId.split('_')[0]}.amazonaws.com/${jwks.poolId}`;
-  const newToken = () => signJwt(key, m2mAccessTokenClaims({ issuer, clientId: CLIENT_ID, scopes }));
+  const newToken = () => signJwt(key, m2mAccessTokenClaims({ issuer, clientId, scopes }));
 
   // Signing is not what we measure: every token is made before the clock starts.
   const profileCalls = input.profileDir ? (input.profileCalls ?? 4_000) : 0;
@@ -320,7 +328,7 @@ async function timeCalls(handler: Handler, events: readonly APIGatewayTokenAutho
 
 const checkedPolicies = new WeakSet<object>();
 
-/** Fails the bench unless every call returned a policy allowing GET /orders to the bench client. */
+/** Fails the bench unless every call returned a policy allowing GET /orders to the bench client (`clientId`). */
 function check(label: string, results: ReadonlyArray<APIGatewayAuthorizerResult | undefined>, failures: readonly unknown[], expected: number): void {
   if (failures.length > 0) {
     const first = failures[0];
@@ -328,7 +336,7 @@ function check(label: string, results: ReadonlyArray<APIGatewayAuthorizerResult 
   }
   for (const result of results) {
     if (result === undefined) throw new Error(`${label}: a handler call returned nothing`);
-    if (result.context?.clientId !== CLIENT_ID) throw new Error(`${label}: policy for ${String(result.context?.clientId)}, not ${CLIENT_ID}`);
+    if (result.context?.clientId !== clientId) throw new Error(`${label}: policy for ${String(result.context?.clientId)}, not ${clientId}`);
     const policy = result.policyDocument;
     if (checkedPolicies.has(policy)) continue;
     if (!policyAllows(policy, METHOD_ARN)) throw new Error(`${label}: the policy does not allow ${METHOD_ARN}: ${JSON.stringify(policy)}`);

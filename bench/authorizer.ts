@@ -149,7 +149,7 @@ function writeAtomically(file: string, code: string): string {
 }
 
 /** `GET /orders/{id}` -> `api/read`, for the peer: the standard scope named like the route's permission. */
-function peerRouteScopes(config: EnvironmentConfig): Record<string, string> {
+export function peerRouteScopes(config: EnvironmentConfig): Record<string, string> {
   return Object.fromEntries(config.routes.map((route) => [`${route.method} ${route.path}`, `${config.resourceServer.identifier}/${route.permission}`]));
 }
 
@@ -199,7 +199,7 @@ function printBreakdown(profiles: WorkerOutput['profiles'], bundles: { ours: str
 }
 
 /** Environment of a measured child: the parent's, without anything that would change how node or Powertools behave. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
   for (const name of Object.keys(env)) if (name.startsWith('POWERTOOLS_') || name === 'NODE_OPTIONS' || name === 'M2M_CLIENTS' || name === 'CLIENT_REGISTRY_PARAMETERS') delete env[name];
   return env;
@@ -235,7 +235,7 @@ function measureHotPath(input: WorkerInput): WorkerOutput {
 }
 
 /** Median `require()` time of the bundle over `runs` fresh processes (after one unrecorded run). */
-function measureInit(bundleFile: string, scratch: string, clientRegistryFile: string, runs: number): number {
+export function measureInit(bundleFile: string, scratch: string, clientRegistryFile: string, runs: number): number {
   const issuer = `http://127.0.0.1:9/${POOL_ID}`;
   const env = childEnv({
     USER_POOL_ID: POOL_ID,

@@ -15,6 +15,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   authorizer: () => import('./authorizer'),
   client: () => import('./client'),
   local: () => import('./local'),
+  scale: () => import('./scale'),
 };
 
 async function main(args: string[]): Promise<void> {

@@ -131,6 +131,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     REVOCATION_REFRESH_SECONDS: String(config.authorizer.revocationRefreshSeconds),
     REVOCATION_MAX_STALE_SECONDS: String(config.authorizer.revocationMaxStaleSeconds),
     DECISION_CACHE_SIZE: String(config.authorizer.decisionCacheSize),
+    PER_CLIENT_METRICS: String(config.monitoring.perClientMetrics),
   });
   const backend = loadBundledHandler<(event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>>(bundleSampleBackend(config).code, {
     ENVIRONMENT: config.name,

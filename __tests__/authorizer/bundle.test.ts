@@ -306,7 +306,7 @@ describe('reason codes', () => {
 });
 
 describe('metrics', () => {
-  test('one line per decision: the decision log record and its EMF document, with bounded dimension sets', async () => {
+  test('one line per decision: the decision log record and its EMF document, with bounded dimension sets (no per-client metric by default)', async () => {
     await restToken(handler, `Bearer ${m2mToken('reporting', ['api/read'])}`, 'GET', '/orders');
     const lines = stdout.lines();
     expect(lines).toHaveLength(1);
@@ -316,15 +316,14 @@ describe('metrics', () => {
       Decisions: 1,
       decision: 'allow',
       reason: 'allowed',
-      client: 'reporting',
       scope: 'api/read',
       environment: 'test',
       service: 'm2m-auth-authorizer',
     });
+    expect(lines[0]).not.toHaveProperty('client');
     const dimensions = (lines[0]._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0].Dimensions;
     expect(dimensions.map((set) => [...set].sort())).toEqual([
       ['decision', 'environment', 'reason', 'service'],
-      ['client', 'environment', 'service'],
       ['environment', 'scope', 'service'],
     ]);
   });

@@ -134,20 +134,36 @@ describe('DecisionLine on the real bundle', () => {
     expect(invalid).not.toHaveProperty('principalType');
   });
 
+  const userToken = () => `Bearer ${signJwt(key, userIdTokenClaims({ issuer: jwks.issuer, clientId: CLIENTS.user, username: 'ana', email: 'ana@example.com', groups: ['readers'] }))}`;
+
   test.each<[string, () => Promise<unknown>, Array<Record<string, string>>]>([
-    ['an M2M call granted by a scope', () => restToken(handler, m2mToken(['api/read']), 'GET', '/orders'), [{ decision: 'allow', reason: 'allowed' }, { client: 'reporting' }, { scope: 'api/read' }]],
-    [
-      'a user call granted by a group (no scope)',
-      () => restToken(handler, `Bearer ${signJwt(key, userIdTokenClaims({ issuer: jwks.issuer, clientId: CLIENTS.user, username: 'ana', email: 'ana@example.com', groups: ['readers'] }))}`, 'GET', '/orders'),
-      [{ decision: 'allow', reason: 'allowed' }, { client: 'user-client' }],
-    ],
+    ['an M2M call granted by a scope', () => restToken(handler, m2mToken(['api/read']), 'GET', '/orders'), [{ decision: 'allow', reason: 'allowed' }, { scope: 'api/read' }]],
+    ['a user call granted by a group (no scope)', () => restToken(handler, userToken(), 'GET', '/orders'), [{ decision: 'allow', reason: 'allowed' }]],
     ['a denial', () => restToken(handler, 'Bearer x.y.z', 'GET', '/orders'), [{ decision: 'deny', reason: 'malformed' }]],
-  ])('%s: a valid EMF document, the one Powertools Metrics would emit', async (_what, call, sets) => {
+  ])('default (PER_CLIENT_METRICS unset), %s: a valid EMF document without the client dimension set, the one Powertools Metrics would emit', async (_what, call, sets) => {
     const line = await lineOf(call);
     expectValidEmf(line);
     const expected = powertoolsEmf(sets);
     expectValidEmf(expected);
     expect(metricPart(line)).toEqual(metricPart(expected));
+    expect(line).not.toHaveProperty('client');
+  });
+
+  test.each<[string, () => string, string, Array<Record<string, string>>]>([
+    ['an M2M call granted by a scope', () => m2mToken(['api/read']), 'reporting', [{ decision: 'allow', reason: 'allowed' }, { client: 'reporting' }, { scope: 'api/read' }]],
+    ['a user call granted by a group (no scope)', () => userToken(), 'user-client', [{ decision: 'allow', reason: 'allowed' }, { client: 'user-client' }]],
+  ])('PER_CLIENT_METRICS=true, %s: the client dimension set, as Powertools Metrics would emit it', async (_what, token, clientName, sets) => {
+    const perClient = loadAuthorizer(config, settings({ PER_CLIENT_METRICS: 'true' }));
+    const line = await lineOf(() => restToken(perClient, token(), 'GET', '/orders'));
+    expectValidEmf(line);
+    expect(metricPart(line)).toEqual(metricPart(powertoolsEmf(sets)));
+    expect(line).toMatchObject({ client: clientName, clientName });
+  });
+
+  test('fails closed when PER_CLIENT_METRICS is neither true nor false: every request is denied as misconfigured', async () => {
+    const broken = loadAuthorizer(config, settings({ PER_CLIENT_METRICS: 'yes' }));
+    const line = await lineOf(() => restToken(broken, m2mToken(['api/read']), 'GET', '/orders'));
+    expect(line).toMatchObject({ decision: 'deny', reason: 'misconfigured' });
   });
 
   test('the X-Ray trace id of the invocation, as the Logger reads it', async () => {
@@ -159,13 +175,22 @@ describe('DecisionLine on the real bundle', () => {
     }
   });
 
-  test('above INFO (POWERTOOLS_LOG_LEVEL=WARN) the decision fields are left out, never the metric', async () => {
+  test('above INFO (POWERTOOLS_LOG_LEVEL=WARN) the decision fields are left out, never the metric nor what the Contributor Insights rule reads', async () => {
     const quiet = loadAuthorizer(config, settings({ POWERTOOLS_LOG_LEVEL: 'WARN' }));
     const line = await lineOf(() => restToken(quiet, m2mToken(['api/read']), 'GET', '/orders'));
     expectValidEmf(line);
-    expect(metricPart(line)).toEqual(metricPart(powertoolsEmf([{ decision: 'allow', reason: 'allowed' }, { client: 'reporting' }, { scope: 'api/read' }])));
-    expect(line).not.toHaveProperty('message');
+    expect(metricPart(line)).toEqual(metricPart(powertoolsEmf([{ decision: 'allow', reason: 'allowed' }, { scope: 'api/read' }])));
+    expect(line).toMatchObject({ message: 'authorization decision', decision: 'allow', clientName: 'reporting' });
     expect(line).not.toHaveProperty('principalId');
+    expect(line).not.toHaveProperty('client');
+    const denial = await lineOf(() => restToken(quiet, 'Bearer x.y.z', 'GET', '/orders'));
+    expect(denial).not.toHaveProperty('message');
+
+    const quietPerClient = loadAuthorizer(config, settings({ POWERTOOLS_LOG_LEVEL: 'WARN', PER_CLIENT_METRICS: 'true' }));
+    const counted = await lineOf(() => restToken(quietPerClient, m2mToken(['api/read']), 'GET', '/orders'));
+    expect(metricPart(counted)).toEqual(metricPart(powertoolsEmf([{ decision: 'allow', reason: 'allowed' }, { client: 'reporting' }, { scope: 'api/read' }])));
+    expect(counted).not.toHaveProperty('message');
+    expect(counted).not.toHaveProperty('clientName');
   });
 });
 
@@ -187,6 +212,32 @@ describe('DecisionLineFormat', () => {
       latencyMs: 0.123,
       Decisions: 1,
       _aws: { Timestamp: 1_700_000_000_000, CloudWatchMetrics: [{ Namespace: 'M2MAuth', Dimensions: [['service', 'environment', 'decision', 'reason']], Metrics: [{ Name: 'Decisions', Unit: 'Count' }] }] },
+    });
+  });
+
+  describe('the client dimension set', () => {
+    const principal = (type: 'service' | 'user' | 'legacy-api-key', clientName: string) =>
+      ({ type, id: clientName, clientId: type === 'legacy-api-key' ? `legacy:${clientName}` : 'c-1', clientName, tokenUse: type === 'legacy-api-key' ? 'api-key' : 'access', scopes: [], roles: ['reader'], expiresAtMs: 0 }) as const;
+    const allowed = (p: ReturnType<typeof principal>): DecisionRecord => ({ allowed: true, reason: 'allowed', principal: p, route: 'GET /orders', eventType: 'rest-request', cached: false, latencyMs: 1 });
+    const dimensionSets = (text: string) => (JSON.parse(text) as { _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][] }> } })._aws.CloudWatchMetrics[0].Dimensions;
+    const CLIENT_SET = ['service', 'environment', 'client'];
+
+    test.each([true, false])('a legacy API-key caller keeps it (perClientMetrics %s): the legacy usage check reads it', (perClientMetrics) => {
+      const lines = new DecisionLineFormat(standard, 'dev', { perClientMetrics });
+      for (const logFields of [true, false]) {
+        const text = lines.format(allowed(principal('legacy-api-key', 'old-reporting')), Date.now(), logFields);
+        expect(dimensionSets(text)).toContainEqual(CLIENT_SET);
+        expect(JSON.parse(text)).toMatchObject({ client: 'old-reporting' });
+      }
+    });
+
+    test.each(['service', 'user'] as const)('a %s principal carries it only with perClientMetrics', (type) => {
+      const record = allowed(principal(type, type === 'user' ? 'user-client' : 'reporting'));
+      expect(dimensionSets(new DecisionLineFormat(standard, 'dev', { perClientMetrics: true }).format(record, Date.now(), true))).toContainEqual(CLIENT_SET);
+      const without = new DecisionLineFormat(standard, 'dev', { perClientMetrics: false }).format(record, Date.now(), true);
+      expect(dimensionSets(without)).not.toContainEqual(CLIENT_SET);
+      expect(JSON.parse(without)).not.toHaveProperty('client');
+      expect(dimensionSets(new DecisionLineFormat(standard, 'dev').format(record, Date.now(), true))).not.toContainEqual(CLIENT_SET);
     });
   });
 

@@ -62,9 +62,16 @@ describe('DualTokenAuthorizer (deployment)', () => {
         REVOCATION_MAX_STALE_SECONDS: '120',
         DECISION_CACHE_SIZE: '5000',
         JWKS_TIMEOUT_MS: '1500',
+        PER_CLIENT_METRICS: 'false',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       },
     });
+  });
+
+  test('PER_CLIENT_METRICS follows monitoring.perClientMetrics', () => {
+    const optIn = synthEnvironment(environment({ monitoring: { perClientMetrics: true } })).tf;
+    const variables = (optIn.resource.aws_lambda_function.authorizer_function.environment as { variables: Record<string, string> }).variables;
+    expect(variables.PER_CLIENT_METRICS).toBe('true');
   });
 
   test('its own log group, with retention', () => {

@@ -8,6 +8,7 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { generateSigningKey, m2mAccessTokenClaims, signJwt, type SigningKey } from '../../sandbox/cognito-tokens';
 import { DENY_REASONS, REASONS } from '../../lambdas/authorizer/reasons';
 import { AUTHORIZER_FAULT_PATTERNS, FAULTS_NAMESPACE } from '../../lib/monitoring/monitoring';
+import { clientCallsRuleDefinition } from '../../lib/monitoring/client-calls-rule';
 import { environment, resourcesOf, synthEnvironment } from '../fixtures';
 import { captureOutput, loadAuthorizer, writeClientRegistry } from '../support/authorizer-bundle';
 import { methodArn } from '../support/iam';
@@ -87,10 +88,11 @@ describe('Monitoring', () => {
   const ours = alarms.filter((alarm) => alarm.namespace === 'M2MAuth' && alarm.metric_name === 'Decisions');
   const sameKeys = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).sort().join() === Object.keys(b).sort().join();
 
-  test('the authorizer emitted what this test needs: allowed, denied, and a legacy caller', () => {
+  test('the authorizer emitted what this test needs: allowed, denied, and a legacy caller (the only per-client metric by default)', () => {
     expect(emitted.map((m) => m.dimensions.reason ?? m.dimensions.client ?? m.dimensions.scope)).toEqual(
-      expect.arrayContaining(['allowed', 'insufficient_scope', 'malformed', 'reporting', 'old-reporting', 'api/read']),
+      expect.arrayContaining(['allowed', 'insufficient_scope', 'malformed', 'old-reporting', 'api/read']),
     );
+    expect(emitted.filter((m) => m.dimensions.client !== undefined).map((m) => m.dimensions.client)).toEqual(['old-reporting']);
   });
 
   test('every denial alarm watches a metric the authorizer emits, with a real reason code', () => {
@@ -121,7 +123,9 @@ describe('Monitoring', () => {
       }
     };
     collect(body);
-    expect(expressions.length).toBe(5);
+    // Default: no per-client SEARCH (the Contributor Insights widget shows calls per client).
+    expect(expressions.length).toBe(4);
+    expect(expressions.some((expression) => expression.includes('{M2MAuth,service,environment,client}'))).toBe(false);
     for (const expression of expressions) {
       const keys = /\{M2MAuth,([^}]+)\}/.exec(expression)![1].split(',').sort().join();
       expect(emitted.some((metric) => Object.keys(metric.dimensions).sort().join() === keys)).toBe(true);
@@ -130,6 +134,15 @@ describe('Monitoring', () => {
     const legacyCalls = JSON.stringify(body).includes('"M2MAuth","Decisions","service","m2m-auth-authorizer","environment","dev","client","old-reporting"');
     expect(legacyCalls).toBe(true);
     expect(emitted.map((m) => m.dimensions)).toContainEqual({ service: 'm2m-auth-authorizer', environment: 'dev', client: 'old-reporting' });
+  });
+
+  test('with monitoring.perClientMetrics the dashboard searches the client dimension set the authorizer emits', () => {
+    const { tf: optIn } = synthEnvironment(environment({ monitoring: { perClientMetrics: true } }));
+    const body = String(optIn.resource.aws_cloudwatch_dashboard.monitoring_dashboard.dashboard_body);
+    expect(body).toContain('{M2MAuth,service,environment,client} MetricName=\\"Decisions\\" service=\\"m2m-auth-authorizer\\" environment=\\"dev\\"');
+    expect(body).not.toContain('insightRule');
+    expect(emitted.map((m) => Object.keys(m.dimensions).sort().join())).toContain('client,environment,service');
+    expect(optIn.resource.aws_cloudwatch_contributor_insight_rule).toBeUndefined();
   });
 
   test('the dashboard shows 401 and 403 rates, split by the status of each reason', () => {
@@ -194,5 +207,67 @@ describe('Monitoring', () => {
       principals: [{ type: 'Service', identifiers: ['cloudwatch.amazonaws.com'] }],
       condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: ['${data.aws_caller_identity.secrets_key_account.account_id}'] }],
     });
+  });
+});
+
+describe('ClientCallsRule', () => {
+  const { tf } = synthEnvironment(config);
+  const rules = resourcesOf(tf, 'aws_cloudwatch_contributor_insight_rule');
+  const rule = rules[0];
+
+  /** What Contributor Insights counts in `lines` under `definition`: keys per line that passes every filter. */
+  function contributions(definition: string, lines: readonly string[]): Record<string, number> {
+    const { Contribution } = JSON.parse(definition) as { Contribution: { Keys: string[]; Filters: Array<{ Match: string; In: string[] }> } };
+    const field = (line: Record<string, unknown>, match: string) => line[match.replace(/^\$\./, '')];
+    const counts: Record<string, number> = {};
+    for (const text of lines) {
+      const line = JSON.parse(text) as Record<string, unknown>;
+      if (!Contribution.Filters.every((filter) => filter.In.includes(field(line, filter.Match) as string))) continue;
+      const key = Contribution.Keys.map((k) => field(line, k)).join(',');
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  test('default setup: one rule per environment over the authorizer log group, allowed calls per clientName', () => {
+    expect(rules).toHaveLength(1);
+    expect(rule.rule_name).toBe('m2m-auth-dev-allowed-calls-per-client');
+    expect(rule.rule_state).toBe('ENABLED');
+    expect(JSON.parse(String(rule.rule_definition))).toEqual({
+      Schema: { Name: 'CloudWatchLogRule', Version: 1 },
+      LogGroupNames: ['${aws_cloudwatch_log_group.authorizer_log_group.name}'],
+      LogFormat: 'JSON',
+      Contribution: {
+        Keys: ['$.clientName'],
+        Filters: [
+          { Match: '$.message', In: ['authorization decision'] },
+          { Match: '$.decision', In: ['allow'] },
+        ],
+      },
+      AggregateOn: 'Count',
+    });
+  });
+
+  test('counts every allowed call of the real authorizer by client, services and legacy callers, and no denial', () => {
+    expect(contributions(String(rule.rule_definition), printed)).toEqual({ reporting: 1, 'old-reporting': 1 });
+    expect(contributions(clientCallsRuleDefinition('/aws/lambda/x'), printed)).toEqual({ reporting: 1, 'old-reporting': 1 });
+  });
+
+  test('a changed definition replaces the rule (the provider does not update it in place)', () => {
+    const triggers = tf.resource.terraform_data as Record<string, { triggers_replace: Record<string, string> }>;
+    const trigger = Object.entries(triggers).find(([, value]) => value.triggers_replace.definition_sha256 !== undefined)!;
+    expect(trigger[1].triggers_replace).toEqual({
+      definition_sha256: createHash('sha256').update(String(rule.rule_definition).replace('${aws_cloudwatch_log_group.authorizer_log_group.name}', '<authorizer log group>')).digest('hex'),
+      log_group: '${aws_cloudwatch_log_group.authorizer_log_group.name}',
+    });
+    expect((rule.lifecycle as { replace_triggered_by: string[] }).replace_triggered_by).toEqual([`terraform_data.${trigger[0]}`]);
+  });
+
+  test('the dashboard shows the rule\'s top 10 contributors instead of a per-client SEARCH', () => {
+    const body = JSON.parse(String(tf.resource.aws_cloudwatch_dashboard.monitoring_dashboard.dashboard_body)) as { widgets: Array<{ type: string; properties: Record<string, unknown> }> };
+    const widget = body.widgets.find((w) => String(w.properties.title).startsWith('Allowed calls per client'))!;
+    expect(widget.type).toBe('metric');
+    expect(widget.properties).toMatchObject({ region: config.region, insightRule: { ruleName: rule.rule_name, maxContributorCount: 10, orderBy: 'Sum' } });
+    expect(widget.properties).not.toHaveProperty('metrics');
   });
 });

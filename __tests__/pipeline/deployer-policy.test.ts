@@ -158,6 +158,17 @@ describe('pipelinePolicy', () => {
       expect(bySid(deploy, 'ApiGatewayRest').Resource).toBe('arn:aws:apigateway:eu-west-1::/restapis*');
     });
 
+    test("the Contributor Insights rule: by the stack's name, listing on * only to read", () => {
+      expect(bySid(deploy, 'InsightRules')).toEqual({
+        Sid: 'InsightRules',
+        Effect: 'Allow',
+        Action: ['cloudwatch:DeleteInsightRules', 'cloudwatch:ListTagsForResource', 'cloudwatch:PutInsightRule', 'cloudwatch:TagResource', 'cloudwatch:UntagResource'],
+        Resource: 'arn:aws:cloudwatch:eu-west-1:123456789012:insight-rule/m2m-auth-dev-*',
+      });
+      expect(bySid(read, 'InsightRules').Action).toEqual(['cloudwatch:ListTagsForResource']);
+      expect(bySid(read, NO_RESOURCE_LEVEL_SID).Action).toContain('cloudwatch:DescribeInsightRules');
+    });
+
     test('the S3 state: list with a prefix condition, the environment\'s object and lock file, the state key through S3', () => {
       const bucket = 'arn:aws:s3:::test-state-bucket';
       const key = `${bucket}/m2m-auth/dev/terraform.tfstate`;

@@ -613,7 +613,7 @@ describe('plans against a prior state of the dev stack (offline, provider mirror
     expect(changeOf(plan, SECRET_VALUE).change.after_unknown).toMatchObject({ secret_string: true });
     // The secret itself (its ARN, what callers read) stays.
     expect(changeOf(plan, 'aws_secretsmanager_secret.m2m_clients_inventory-sync_secret').change.actions).toEqual(['no-op']);
-    const otherSecrets = (plan.resource_changes ?? []).filter((rc) => /^(aws_secretsmanager_secret_version|terraform_data)\./.test(rc.address) && !rc.address.includes('inventory-sync'));
+    const otherSecrets = (plan.resource_changes ?? []).filter((rc) => /^(aws_secretsmanager_secret_version\.|terraform_data\.m2m_clients_)/.test(rc.address) && !rc.address.includes('inventory-sync'));
     expect(otherSecrets.length).toBe(4);
     expect(otherSecrets.filter((rc) => rc.change.actions.join() !== 'no-op').map((rc) => rc.address)).toEqual([]);
     expect(Object.entries(plan.output_changes ?? {}).filter(([, o]) => o.actions.join() !== 'no-op').map(([name]) => name)).toEqual(['m2m_client_ids']);
@@ -646,7 +646,7 @@ describe('plans against a prior state of the dev stack (offline, provider mirror
     const registry = changeOf(plan, REGISTRY).change as { before: Record<string, Json>; after: Record<string, Json> };
     expect(registry.after.insecure_value).toContain('"inventory-sync",["read"]');
     expect(registry.before.insecure_value).toContain('"inventory-sync",["read","write"]');
-    const secrets = (plan.resource_changes ?? []).filter((rc) => /^(aws_secretsmanager_secret|aws_secretsmanager_secret_version|terraform_data)\./.test(rc.address));
+    const secrets = (plan.resource_changes ?? []).filter((rc) => /^(aws_secretsmanager_secret\.|aws_secretsmanager_secret_version\.|terraform_data\.m2m_clients_)/.test(rc.address));
     expect(secrets.length).toBe(9);
     expect(secrets.filter((rc) => rc.change.actions.join() !== 'no-op')).toEqual([]);
   }, 180_000);

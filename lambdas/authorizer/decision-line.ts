@@ -26,9 +26,10 @@ export interface DecisionRecord {
 
 /**
  * The dimension sets of the `Decisions` metric, each with `service` and `environment`:
- * `decision`+`reason` (every decision), `client` (allowed calls: usage per client) and `scope` (the
- * declared scope that granted the route). Every dimension has a bounded set of values, and no key but
- * `service` and `environment` is in two sets.
+ * `decision`+`reason` (every decision), `client` (allowed calls of legacy API-key callers always, of
+ * every client only with per-client metrics: see {@link DecisionLineOptions}) and `scope` (the declared
+ * scope that granted the route). Every dimension has a bounded set of values, and no key but `service`
+ * and `environment` is in two sets.
  */
 export const DIMENSION_SETS = {
   reason: ['service', 'environment', 'decision', 'reason'],
@@ -50,6 +51,21 @@ const DIRECTIVES = [0, 1, 2, 3].map((shape) =>
   ]),
 );
 
+/** How decision lines are counted. */
+export interface DecisionLineOptions {
+  /**
+   * Whether every allowed call carries the `client` dimension set: one billed custom metric per client
+   * (M2M clients and `user-client`). Legacy API-key callers always carry it (a small, bounded set that
+   * the legacy usage check reads). Without it, calls per client are counted from the log line
+   * (`message`, `decision`, `clientName`) by a Contributor Insights rule.
+   * @default false
+   */
+  readonly perClientMetrics?: boolean;
+}
+
+/** The `message` of every decision line; the Contributor Insights rule filters on it. */
+export const DECISION_MESSAGE = 'authorization decision';
+
 /**
  * Formats each decision as one JSON line that is both the structured log record (the Logger's
  * standard keys plus the decision fields) and an Embedded Metric Format document (`_aws` plus the
@@ -59,7 +75,7 @@ const DIRECTIVES = [0, 1, 2, 3].map((shape) =>
  * metric directives are serialized once, at start-up.
  *
  * @example
- * const lines = new DecisionLineFormat({ level: 'INFO', message: 'authorization decision', service: SERVICE_NAME, environment: 'dev' }, 'dev');
+ * const lines = new DecisionLineFormat({ level: 'INFO', message: DECISION_MESSAGE, service: SERVICE_NAME, environment: 'dev' }, 'dev', { perClientMetrics: false });
  * process.stdout.write(lines.format(record, Date.now(), true));
  */
 export class DecisionLineFormat {
@@ -67,13 +83,15 @@ export class DecisionLineFormat {
   private readonly logHead: string;
   /** `{"service":"...","environment":"...",` : the dimension values every decision shares. */
   private readonly metricHead: string;
+  private readonly perClientMetrics: boolean;
 
   /**
    * @param standardKeys the keys every log line carries (level, message, service, persistent keys):
    *   what the Logger would print on an INFO line, less `timestamp` and `xray_trace_id`, which vary.
    * @param environment the `environment` dimension.
    */
-  constructor(standardKeys: Readonly<Record<string, unknown>>, environment: string) {
+  constructor(standardKeys: Readonly<Record<string, unknown>>, environment: string, options: DecisionLineOptions = {}) {
+    this.perClientMetrics = options.perClientMetrics ?? false;
     const { timestamp: _timestamp, xray_trace_id: _xray, ...keys } = standardKeys;
     if (keys.service !== SERVICE_NAME || keys.environment !== environment) {
       throw new Error(`decision lines need service ${SERVICE_NAME} and environment ${environment} among the standard log keys`);
@@ -84,16 +102,21 @@ export class DecisionLineFormat {
 
   /**
    * The newline-terminated line for one decision. `logFields: false` (log level above INFO) leaves
-   * only what the metric needs; the metric is never dropped.
+   * only what the metric needs, plus, for an allowed call counted without the `client` dimension,
+   * what the Contributor Insights rule reads (`message`, `clientName`); the metric is never dropped.
    */
   format(record: DecisionRecord, nowMs: number, logFields: boolean, xrayTraceId?: string): string {
     const { principal } = record;
-    const client = record.allowed && principal ? principal.clientName : undefined;
+    const perClient = record.allowed && principal !== undefined && (this.perClientMetrics || principal.type === 'legacy-api-key');
+    const client = perClient ? principal.clientName : undefined;
     const scope = record.grantedBy;
     const decision = record.allowed ? 'allow' : 'deny';
     const directive = DIRECTIVES[(client === undefined ? 0 : 1) | (scope === undefined ? 0 : 2)];
     const metric = `"Decisions":1,"_aws":{"Timestamp":${nowMs},"CloudWatchMetrics":${directive}}}\n`;
-    if (!logFields) return `${this.metricHead}${JSON.stringify({ decision, reason: record.reason, client, scope }).slice(1, -1)},${metric}`;
+    if (!logFields) {
+      const counted = record.allowed && !perClient ? { message: DECISION_MESSAGE, clientName: principal?.clientName } : {};
+      return `${this.metricHead}${JSON.stringify({ ...counted, decision, reason: record.reason, client, scope }).slice(1, -1)},${metric}`;
+    }
 
     // Undefined fields are left out, as the Logger leaves them out (and empty strings: `detail`).
     const fields = JSON.stringify({

@@ -11,13 +11,20 @@ import { createHandler } from './handler';
 import { DecisionObserver } from './observability';
 import { bundledPolicy } from './policy';
 import { RouteTable } from './routes';
-import { readSettings } from './settings';
+import { readSettings, type AuthorizerSettings } from './settings';
 import { createTokenVerifier } from './verifier';
 
-const observer = new DecisionObserver(process.env.ENVIRONMENT || 'unknown');
+let settings: AuthorizerSettings | Error;
+try {
+  settings = readSettings();
+} catch (error) {
+  settings = error instanceof Error ? error : new Error(String(error));
+}
+// Misconfigured, every decision is a denial, and denials never carry the client dimension.
+const observer = new DecisionObserver(process.env.ENVIRONMENT || 'unknown', { perClientMetrics: !(settings instanceof Error) && settings.perClientMetrics });
 
-function build(): { authorizer: DualTokenAuthorizer; routes: RouteTable } {
-  const settings = readSettings();
+function build(settings: AuthorizerSettings | Error): { authorizer: DualTokenAuthorizer; routes: RouteTable } {
+  if (settings instanceof Error) throw settings;
   const policy = bundledPolicy();
   const source = settings.revocation.parameterName ? ssmParameterSource(settings.revocation.parameterName) : fileSource(settings.revocation.file!);
   const denyList = new DenyList(source, {
@@ -50,7 +57,7 @@ function build(): { authorizer: DualTokenAuthorizer; routes: RouteTable } {
 let built: ReturnType<typeof build> | Error;
 let warming: Promise<void> = Promise.resolve();
 try {
-  built = build();
+  built = build(settings);
   // Sent during init, not after it: the requests go out as soon as init returns to the event loop,
   // while the runtime fetches the first event, and the first decision joins them.
   warming = built.authorizer.warmUp();

@@ -1,9 +1,7 @@
 import { Logger, LogLevelThreshold } from '@aws-lambda-powertools/logger';
-import { DecisionLineFormat, SERVICE_NAME, type DecisionRecord } from './decision-line';
+import { DECISION_MESSAGE, DecisionLineFormat, SERVICE_NAME, type DecisionLineOptions, type DecisionRecord } from './decision-line';
 
-export { DECISIONS_METRIC, METRICS_NAMESPACE, SERVICE_NAME, type DecisionRecord } from './decision-line';
-
-const DECISION_MESSAGE = 'authorization decision';
+export { DECISION_MESSAGE, DECISIONS_METRIC, METRICS_NAMESPACE, SERVICE_NAME, type DecisionRecord } from './decision-line';
 
 /** Powertools Logger, able to say which keys it puts on every line. */
 class AuthorizerLogger extends Logger {
@@ -30,10 +28,11 @@ export class DecisionObserver {
   /** Whether decision lines carry the decision fields: the level is INFO or below. Above it, only the metric. */
   private readonly logFields: boolean;
 
-  constructor(environment: string) {
+  /** `options.perClientMetrics`: see {@link DecisionLineOptions}; @default false. */
+  constructor(environment: string, options: DecisionLineOptions = {}) {
     const logger = new AuthorizerLogger({ serviceName: SERVICE_NAME, persistentKeys: { environment } });
     this.logger = logger;
-    this.lines = new DecisionLineFormat(logger.standardKeys(DECISION_MESSAGE), environment);
+    this.lines = new DecisionLineFormat(logger.standardKeys(DECISION_MESSAGE), environment, options);
     // Read once: the level comes from POWERTOOLS_LOG_LEVEL (or Lambda's log level) at start-up, and
     // reading it per decision goes through the environment.
     this.logFields = logger.level <= LogLevelThreshold.INFO;

@@ -13,6 +13,8 @@ export interface AuthorizerSettings {
   readonly revocation: { readonly parameterName?: string; readonly file?: string; readonly refreshSeconds: number; readonly maxStaleSeconds: number };
   readonly decisionCacheSize: number;
   readonly jwksTimeoutMs: number;
+  /** `PER_CLIENT_METRICS`: whether every allowed call carries the `client` metric dimension (one custom metric per client). */
+  readonly perClientMetrics: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -37,6 +39,13 @@ function positiveInteger(env: Env, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new SettingsError(`Environment variable ${name} must be a positive integer; received ${JSON.stringify(raw)}`);
   return value;
+}
+
+function booleanOf(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new SettingsError(`Environment variable ${name} must be true or false; received ${JSON.stringify(raw)}`);
+  return raw === 'true';
 }
 
 /** `CLIENT_REGISTRY_PARAMETERS` (`/p/clients/0,/p/clients/1`) or `CLIENT_REGISTRY_FILE`: exactly one. */
@@ -80,5 +89,6 @@ export function readSettings(env: Env = process.env): AuthorizerSettings {
     revocation: { parameterName, file, refreshSeconds, maxStaleSeconds },
     decisionCacheSize: positiveInteger(env, 'DECISION_CACHE_SIZE', 10_000),
     jwksTimeoutMs: positiveInteger(env, 'JWKS_TIMEOUT_MS', 1_500),
+    perClientMetrics: booleanOf(env, 'PER_CLIENT_METRICS', false),
   };
 }

@@ -95,6 +95,7 @@ export class DualTokenAuthorizer extends Construct {
         REVOCATION_MAX_STALE_SECONDS: String(config.authorizer.revocationMaxStaleSeconds),
         DECISION_CACHE_SIZE: String(config.authorizer.decisionCacheSize),
         JWKS_TIMEOUT_MS: '1500',
+        PER_CLIENT_METRICS: String(config.monitoring.perClientMetrics),
         POWERTOOLS_LOG_LEVEL: 'INFO',
       },
     });

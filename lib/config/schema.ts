@@ -207,8 +207,10 @@ const monitoringSchema = z
     authorizerP99Ms: z.number().int().min(10).max(30_000).default(1000),
     api5xxRatePercent: z.number().positive().max(100).default(1),
     denialThresholds: z.partialRecord(z.enum(DENY_REASONS), z.number().int().min(1)).default(DEFAULT_DENIAL_THRESHOLDS),
+    // One billed custom metric per client when true; calls per client come from a Contributor Insights rule when false.
+    perClientMetrics: z.boolean().default(false),
   })
-  .default({ authorizerFaults: 1, authorizerThrottles: 1, authorizerP99Ms: 1000, api5xxRatePercent: 1, denialThresholds: DEFAULT_DENIAL_THRESHOLDS });
+  .default({ authorizerFaults: 1, authorizerThrottles: 1, authorizerP99Ms: 1000, api5xxRatePercent: 1, denialThresholds: DEFAULT_DENIAL_THRESHOLDS, perClientMetrics: false });
 
 /**
  * Fields that were renamed (dotted path, array indices as `[]`): an old name gets a message that

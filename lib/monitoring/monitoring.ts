@@ -10,6 +10,7 @@ import { LEGACY_USAGE_METRIC, LEGACY_USAGE_SERVICE } from '../../lambdas/legacy-
 import type { ApiGateway } from '../api/api-gateway';
 import type { EnvironmentConfig } from '../config/schema';
 import { fitDescription, type ResourceNaming } from '../terraform/naming';
+import { ClientCallsRule } from './client-calls-rule';
 
 export interface MonitoringProps {
   readonly config: EnvironmentConfig;
@@ -58,6 +59,8 @@ export class Monitoring extends Construct {
   readonly topic: SnsTopic;
   readonly alarms: CloudwatchMetricAlarm[] = [];
   readonly dashboard: CloudwatchDashboard;
+  /** Allowed calls per client, when `monitoring.perClientMetrics` is false (the per-client metric answers it otherwise). */
+  readonly clientCalls?: ClientCallsRule;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -139,6 +142,10 @@ export class Monitoring extends Construct {
       this.functionErrorsAlarm('secret_rotation_errors', description, props.secretRotationFunctionName, 3600);
     }
 
+    if (!thresholds.perClientMetrics) {
+      this.clientCalls = new ClientCallsRule(this, 'client_calls', { naming, authorizerLogGroupName: props.authorizerLogGroupName });
+    }
+
     this.dashboard = new CloudwatchDashboard(this, 'dashboard', {
       dashboardName: naming.name('m2m-auth'),
       dashboardBody: dashboardBody(this.widgets(props, legacy.map((caller) => caller.name))),
@@ -189,6 +196,15 @@ export class Monitoring extends Construct {
       height: 6,
       properties: { title, region, view: 'timeSeries', stat: 'Sum', period: 300, metrics, ...extra },
     });
+    // A Contributor Insights widget: the rule's top contributors over time, no metrics of its own.
+    const contributors = (title: string, ruleName: string, x: number, y: number) => ({
+      type: 'metric',
+      x,
+      y,
+      width: 12,
+      height: 6,
+      properties: { title, region, view: 'timeSeries', period: 300, insightRule: { ruleName, maxContributorCount: 10, orderBy: 'Sum' }, legend: { position: 'bottom' } },
+    });
     const apiMetric = (name: string, options: object) => ['AWS/ApiGateway', name, ...dims(api.metrics.dimensions), options];
     const widgets: object[] = [
       graph('API requests and errors', [
@@ -210,7 +226,9 @@ export class Monitoring extends Construct {
         [{ expression: 'IF(requests > 0, 100 * unauthorized / requests, 0)', label: '401 %' }],
         [{ expression: 'IF(requests > 0, 100 * forbidden / requests, 0)', label: '403 %' }],
       ], 12, 6),
-      graph('Allowed calls per client (services, users, legacy keys)', [[search(['client'], '')]], 0, 12),
+      this.clientCalls
+        ? contributors('Allowed calls per client (services, users, legacy keys): top 10', this.clientCalls.ruleName, 0, 12)
+        : graph('Allowed calls per client (services, users, legacy keys)', [[search(['client'], '')]], 0, 12),
       graph('Scope usage (the scope that granted each call)', [[search(['scope'], '')]], 12, 12),
       graph('Authorizer faults and throttles', [
         [FAULTS_NAMESPACE, props.naming.name('authorizer'), { label: 'faults (timeouts, crashes)' }],

@@ -150,6 +150,16 @@ export const DEPLOYER_PERMISSIONS: Readonly<Record<string, readonly Grant[]>> = 
       resources: (ctx) => [arn(ctx, 'cloudwatch', `alarm:${ctx.stem}-*`)],
     },
   ],
+  // Contributor Insights (internal/service/cloudwatch/contributor_insight_rule.go): read is a listing, DescribeInsightRules.
+  aws_cloudwatch_contributor_insight_rule: [
+    anyResource('cloudwatch:DescribeInsightRules lists every rule of the account and region: no resource-level permissions', { read: ['cloudwatch:DescribeInsightRules'] }),
+    {
+      sid: 'InsightRules',
+      read: ['cloudwatch:ListTagsForResource'],
+      write: ['cloudwatch:DeleteInsightRules', 'cloudwatch:PutInsightRule', 'cloudwatch:TagResource', 'cloudwatch:UntagResource'],
+      resources: (ctx) => [arn(ctx, 'cloudwatch', `insight-rule/${ctx.stem}-*`)],
+    },
+  ],
   aws_cloudwatch_event_rule: [
     {
       sid: 'Schedules',
