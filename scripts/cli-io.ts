@@ -2,6 +2,7 @@
  * What every operator command shares: where its lines go (stdout and stderr, or a test's buffers), and
  * how it turns an `<env>` argument into that environment's validated config.
  */
+import { parseArgs } from 'node:util';
 import { ConfigValidationError, loadEnvironments, type EnvironmentConfig } from '../lib/config';
 
 /** Where a command writes its lines; tests pass buffers. */
@@ -32,3 +33,36 @@ export function environmentNamed(io: CliIo, env: NodeJS.ProcessEnv, name: string
   }
   return environments.find((e) => e.name === name) ?? usageError(`no environment "${name}"; the config declares ${environments.map((e) => e.name).join(', ')}`);
 }
+
+/**
+ * The arguments after `--`, parsed with positionals allowed; or the exit status when there is nothing
+ * left to do: 0 after printing `usage` for `--help`/`-h` (declare `help` in `options`), or a bad option's
+ * message through `usageError`.
+ *
+ * @example
+ * const parsed = parseCommandLine(io, argv, { local: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, USAGE, (m) => usageError(io, m));
+ * if (typeof parsed === 'number') return parsed;
+ */
+export function parseCommandLine<O extends ParseArgsOptionsConfig & { help: { type: 'boolean' } }>(
+  io: CliIo,
+  argv: readonly string[],
+  options: O,
+  usage: string,
+  usageError: (message: string) => number,
+): { values: ParsedValues<O>; positionals: string[] } | number {
+  let parsed: { values: ParsedValues<O>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options }) as unknown as typeof parsed;
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    io.out(usage);
+    return 0;
+  }
+  return parsed;
+}
+
+type ParseArgsOptionsConfig = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+/** What parseArgs gives for `options`: strings for string options, booleans for the rest, each optional. */
+type ParsedValues<O extends ParseArgsOptionsConfig> = { [K in keyof O]?: O[K]['type'] extends 'string' ? string : boolean };

@@ -7,12 +7,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import * as ssmCommands from '@aws-sdk/client-ssm';
 import type { EnvironmentConfig } from '../../lib/config/schema';
 import { byteLength, isExpired, serializeDocument, SSM_STANDARD_MAX_BYTES, type Change, type DenyListDocument } from './document';
 import { ConcurrentWriteError, DenyListTooLargeError, FileStore, SsmStore, type DenyListStore, type SsmLike } from './store';
-import { consoleIo, type CliIo, environmentNamed } from '../cli-io';
+import { consoleIo, type CliIo, environmentNamed, parseCommandLine } from '../cli-io';
 export type { CliIo } from '../cli-io';
 
 export const USAGE = `Usage: npm run revoke -- <environment> <client> [--reason "<text>"]
@@ -160,32 +159,26 @@ function listLines(doc: DenyListDocument, now: Date): string[] {
 export async function main(argv: readonly string[], io: CliIo = consoleIo, deps: RevokeDeps = {}): Promise<number> {
   const env = deps.env ?? process.env;
   const now = deps.now ?? (() => new Date());
-  let values: { jti?: string; reason?: string; undo?: boolean; list?: boolean; prune?: boolean; local?: boolean; 'state-dir'?: string; parameter?: string; 'client-ids'?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        jti: { type: 'string' },
-        reason: { type: 'string' },
-        undo: { type: 'boolean' },
-        list: { type: 'boolean' },
-        prune: { type: 'boolean' },
-        local: { type: 'boolean' },
-        'state-dir': { type: 'string' },
-        parameter: { type: 'string' },
-        'client-ids': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return usageError(io, (error as Error).message);
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    io,
+    argv,
+    {
+      jti: { type: 'string' },
+      reason: { type: 'string' },
+      undo: { type: 'boolean' },
+      list: { type: 'boolean' },
+      prune: { type: 'boolean' },
+      local: { type: 'boolean' },
+      'state-dir': { type: 'string' },
+      parameter: { type: 'string' },
+      'client-ids': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+    (message) => usageError(io, message),
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const [envName, target, ...rest] = positionals;
   if (envName === undefined) return usageError(io, 'name the environment, e.g. npm run revoke -- dev reporting');
   if (rest.length > 0) return usageError(io, `one client at a time; received ${positionals.slice(1).join(', ')}`);

@@ -6,7 +6,6 @@
  * rotation that failed half-way. Against AWS, or with `--local` against the sandbox's local Secrets
  * Manager (`npm run local`), with the same code.
  */
-import { parseArgs } from 'node:util';
 import {
   DescribeSecretCommand,
   type DescribeSecretCommandOutput,
@@ -18,7 +17,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { EnvironmentConfig } from '../../lib/config/schema';
 import { ResourceNaming } from '../../lib/terraform/naming';
-import { consoleIo, type CliIo, environmentNamed } from '../cli-io';
+import { consoleIo, type CliIo, environmentNamed, parseCommandLine } from '../cli-io';
 
 export const DEFAULT_WAIT_SECONDS = 180;
 export const DEFAULT_LOCAL_PORT = 8787;
@@ -107,29 +106,23 @@ function day(date: Date | undefined): string {
  */
 export async function main(argv: readonly string[], io: CliIo = consoleIo, deps: RotateDeps = {}): Promise<number> {
   const env = deps.env ?? process.env;
-  let values: { 'retire-previous'?: boolean; 'wait-seconds'?: string; status?: boolean; 'clear-pending'?: boolean; local?: boolean; port?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        'retire-previous': { type: 'boolean' },
-        'wait-seconds': { type: 'string' },
-        status: { type: 'boolean' },
-        'clear-pending': { type: 'boolean' },
-        local: { type: 'boolean' },
-        port: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return usageError(io, (error as Error).message);
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    io,
+    argv,
+    {
+      'retire-previous': { type: 'boolean' },
+      'wait-seconds': { type: 'string' },
+      status: { type: 'boolean' },
+      'clear-pending': { type: 'boolean' },
+      local: { type: 'boolean' },
+      port: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+    (message) => usageError(io, message),
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const [envName, target, ...rest] = positionals;
   if (envName === undefined || target === undefined) return usageError(io, 'name the environment and the client, e.g. npm run rotate -- dev reporting');
   if (rest.length > 0) return usageError(io, `one client at a time; received ${positionals.slice(1).join(', ')}`);
