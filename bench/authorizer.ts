@@ -87,6 +87,7 @@ export async function run(report: Report): Promise<void> {
     const clientRegistryFile = path.join(scratch, 'clients.json');
     fs.writeFileSync(clientRegistryFile, JSON.stringify([['bench-client-1', client.name, client.scopes]]));
     const initMs = measureInit(bundleFile, scratch, clientRegistryFile, initRuns);
+    const initFloorMs = measureInitFloor(scratch, clientRegistryFile, initRuns);
     const coldOptions = { bundleFile, scratchDir: scratch, clientRegistryFile, identifier: dev.resourceServer.identifier, delayMs: jwksDelayMs, runs: coldRuns, progress };
     const cold = await measureColdStart({ ...coldOptions, mode: 'runtime' });
     const coldReady = await measureColdStart({ ...coldOptions, mode: 'ready' });
@@ -124,6 +125,8 @@ export async function run(report: Report): Promise<void> {
     report('authorizer.vs_peer_repeat', ratio((r) => r.repeatUs, (r) => r.peerRepeatUs), 'x');
     report('authorizer.bundle_kb', bundleBytes / 1024, 'KiB');
     report('authorizer.init_ms', initMs, 'ms');
+    report('authorizer.init_floor_ms', initFloorMs, 'ms');
+    report('authorizer.init_own_ms', initMs - initFloorMs, 'ms');
     report('authorizer.cold_first_decision_ms', cold.firstDecisionMs, 'ms');
     report('authorizer.cold_fetch_overlap_ms', cold.fetchOverlapMs, 'ms');
     report('authorizer.cold_ready_init_ms', coldReady.initMs, 'ms');
@@ -234,8 +237,27 @@ function measureHotPath(input: WorkerInput): WorkerOutput {
   return output;
 }
 
+/**
+ * The floor of any authorizer's init on this machine: a module that loads only the Node.js built-ins
+ * ours needs (`node:crypto` for the signatures, `node:https` for the JWKS) and sends one request at
+ * load, as ours does for the JWKS. Whatever init ours takes above it is its own code.
+ */
+const INIT_FLOOR_MODULE = `
+require('node:crypto');
+require('node:https');
+require('node:http').get(process.env.JWKS_URL).on('error', () => {});
+exports.handler = async () => ({});
+`;
+
+/** Median `require()` time of {@link INIT_FLOOR_MODULE}, measured as {@link measureInit} measures a bundle. */
+export function measureInitFloor(scratch: string, clientRegistryFile: string, runs: number): number {
+  const file = path.join(scratch, 'init-floor.js');
+  fs.writeFileSync(file, INIT_FLOOR_MODULE);
+  return measureInit(file, scratch, clientRegistryFile, runs, 'init floor');
+}
+
 /** Median `require()` time of the bundle over `runs` fresh processes (after one unrecorded run). */
-export function measureInit(bundleFile: string, scratch: string, clientRegistryFile: string, runs: number): number {
+export function measureInit(bundleFile: string, scratch: string, clientRegistryFile: string, runs: number, label = 'init'): number {
   const issuer = `http://127.0.0.1:9/${POOL_ID}`;
   const env = childEnv({
     USER_POOL_ID: POOL_ID,
@@ -258,6 +280,6 @@ export function measureInit(bundleFile: string, scratch: string, clientRegistryF
     if (i > 0) samples.push(ms);
   }
   const result = median(samples);
-  progress(`init: ${samples.map((ms) => ms.toFixed(1)).join(', ')} ms -> median ${result.toFixed(1)} ms`);
+  progress(`${label}: ${samples.map((ms) => ms.toFixed(1)).join(', ')} ms -> median ${result.toFixed(1)} ms`);
   return result;
 }

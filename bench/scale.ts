@@ -13,6 +13,9 @@
  *   without them the figure is a `SKIPPED` line. The CLI is run, not imported: bench sits beside
  *   scripts in the layering, not above it.
  * - authorizer_init_ms: `require()` of the real bundle in a fresh process (bench/authorizer.ts).
+ * - authorizer_init_floor_ms: the same for a module that only loads node:crypto and node:https and sends
+ *   one request (the floor of any authorizer on this machine), measured beside it; init_own_ms: the
+ *   difference, what our code costs.
  * - authorizer_ready_ms: load until the bundle's `ready` settles (JWKS answering at once, deny-list and
  *   the registry file of N clients read and parsed): where the registry's size can show.
  * - first_seen_us, repeat_us: a warm handler with the full registry loaded, tokens of the N-th client,
@@ -20,7 +23,7 @@
  *   own process, minutes apart, so the ratios `*_per_raw_verify` also compare them per unit of one RSA
  *   verify timed in the same rounds: on a shared machine that moves with the load, the decision should not.
  * - custom_metrics, custom_metrics_per_client: the custom metrics the authorizer can publish by default
- *   and with `monitoring.perClientMetrics` (bench/scale-metrics.ts).
+ *   and with `monitoring.perClientMetrics` (lib/authorizer/custom-metrics.ts).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -29,12 +32,12 @@ import * as path from 'node:path';
 import { bundleAuthorizer } from '../lib/authorizer/authorizer-bundle';
 import { bundleLambda } from '../lib/bundling/lambda-bundle';
 import type { EnvironmentConfig } from '../lib/config/schema';
-import { childEnv, measureInit, peerRouteScopes } from './authorizer';
+import { childEnv, measureInit, measureInitFloor, peerRouteScopes } from './authorizer';
 import { measureColdStart } from './authorizer-cold';
 import type { WorkerInput, WorkerOutput } from './authorizer-worker';
 import { reportSkipped, type Report } from './report';
 import { scaleClientId, scaleConfig, writeScaleConfig, writeScaleRegistry } from './scale-fixture';
-import { customMetricCount } from './scale-metrics';
+import { customMetricCount } from '../lib/authorizer/custom-metrics';
 import { countFromEnv, median, progressOf } from './support';
 
 const progress = progressOf('scale');
@@ -52,6 +55,8 @@ interface SizeFigures {
   resources: number;
   planS?: number;
   initMs: number;
+  /** The same machine's floor for any authorizer's init, measured beside it (bench/authorizer.ts). */
+  initFloorMs: number;
   readyMs: number;
   rawVerifyUs: number;
   firstSeenUs: number;
@@ -92,6 +97,8 @@ export async function run(report: Report): Promise<void> {
       if (result.planS === undefined) reportSkipped(`scale.${size}.plan_s`, terraform.ok ? 'no plan' : terraform.reason);
       else report(`scale.${size}.plan_s`, result.planS, 's');
       report(`scale.${size}.authorizer_init_ms`, result.initMs, 'ms');
+      report(`scale.${size}.authorizer_init_floor_ms`, result.initFloorMs, 'ms');
+      report(`scale.${size}.authorizer_init_own_ms`, result.initMs - result.initFloorMs, 'ms');
       report(`scale.${size}.authorizer_ready_ms`, result.readyMs, 'ms');
       report(`scale.${size}.raw_verify_us`, result.rawVerifyUs, 'us');
       report(`scale.${size}.first_seen_us`, result.firstSeenUs, 'us');
@@ -111,6 +118,7 @@ export async function run(report: Report): Promise<void> {
     if (large.planS === undefined || small.planS === undefined) reportSkipped(`${prefix}.plan_s`, terraform.ok ? 'no plan' : terraform.reason);
     else report(`${prefix}.plan_s`, large.planS / small.planS, 'x');
     report(`${prefix}.authorizer_init_ms`, large.initMs / small.initMs, 'x');
+    report(`${prefix}.authorizer_init_own_ms`, (large.initMs - large.initFloorMs) / (small.initMs - small.initFloorMs), 'x');
     report(`${prefix}.authorizer_ready_ms`, large.readyMs / small.readyMs, 'x');
     report(`${prefix}.first_seen_us`, large.firstSeenUs / small.firstSeenUs, 'x');
     report(`${prefix}.repeat_us`, large.repeatUs / small.repeatUs, 'x');
@@ -198,7 +206,7 @@ function writePeerBundle(file: string, config: EnvironmentConfig): void {
 }
 
 /** Init, ready, first-seen and repeat decisions of the real bundle with the registry of every client of `config`. */
-async function measureAuthorizer(config: EnvironmentConfig, dir: string, peerBundleFile: string): Promise<Pick<SizeFigures, 'initMs' | 'readyMs' | 'rawVerifyUs' | 'firstSeenUs' | 'repeatUs' | 'rounds'>> {
+async function measureAuthorizer(config: EnvironmentConfig, dir: string, peerBundleFile: string): Promise<Pick<SizeFigures, 'initMs' | 'initFloorMs' | 'readyMs' | 'rawVerifyUs' | 'firstSeenUs' | 'repeatUs' | 'rounds'>> {
   const size = config.m2mClients.length;
   const last = config.m2mClients[size - 1];
   if (!last.scopes.includes('read')) throw new Error(`client ${last.name} lacks the read scope that GET /orders needs`);
@@ -210,6 +218,7 @@ async function measureAuthorizer(config: EnvironmentConfig, dir: string, peerBun
   progress(`${size} clients: bundle ${fs.statSync(bundleFile).size} bytes, registry ${fs.statSync(clientRegistryFile).size} bytes; tokens of ${last.name} (${clientId})`);
 
   const initMs = measureInit(bundleFile, dir, clientRegistryFile, countFromEnv('BENCH_SCALE_INIT_RUNS', 7));
+  const initFloorMs = measureInitFloor(dir, clientRegistryFile, countFromEnv('BENCH_SCALE_INIT_RUNS', 7));
   const ready = await measureColdStart({
     bundleFile,
     scratchDir: dir,
@@ -249,5 +258,5 @@ async function measureAuthorizer(config: EnvironmentConfig, dir: string, peerBun
   const hot = JSON.parse(fs.readFileSync(input.resultFile, 'utf8')) as WorkerOutput;
   progress(`${size} clients: first seen ${hot.rounds.map((r) => r.firstSeenUs.toFixed(1)).join(', ')} us; repeat ${hot.rounds.map((r) => r.repeatUs.toFixed(1)).join(', ')} us (raw verify ${hot.rawVerifyUs.toFixed(1)} us)`);
   const rounds = hot.rounds.map((r) => ({ firstSeenPerRaw: r.firstSeenUs / r.rawVerifyUs, repeatPerRaw: r.repeatUs / r.rawVerifyUs }));
-  return { initMs, readyMs: ready.initMs, rawVerifyUs: hot.rawVerifyUs, firstSeenUs: hot.firstSeenUs, repeatUs: hot.repeatUs, rounds };
+  return { initMs, initFloorMs, readyMs: ready.initMs, rawVerifyUs: hot.rawVerifyUs, firstSeenUs: hot.firstSeenUs, repeatUs: hot.repeatUs, rounds };
 }

@@ -5,11 +5,11 @@
  * config is formatted, and the distinct dimension sets with their values in the EMF directives are
  * counted, so the figure follows the code rather than a description of it.
  */
-import { DecisionLineFormat, SERVICE_NAME, type DecisionLineOptions, type DecisionRecord } from '../lambdas/authorizer/decision-line';
-import type { Principal } from '../lambdas/authorizer/principal';
-import { REASONS, type Reason } from '../lambdas/authorizer/reasons';
-import { authorizerPolicyOf } from '../lib/authorizer/authorizer-bundle';
-import type { EnvironmentConfig } from '../lib/config/schema';
+import { DecisionLineFormat, SERVICE_NAME, type DecisionLineOptions, type DecisionRecord } from '../../lambdas/authorizer/decision-line';
+import type { Principal } from '../../lambdas/authorizer/principal';
+import { REASONS, type Reason } from '../../lambdas/authorizer/reasons';
+import { authorizerPolicyOf } from './authorizer-bundle';
+import type { EnvironmentConfig } from '../config/schema';
 
 interface EmfLine {
   readonly _aws: { readonly CloudWatchMetrics: ReadonlyArray<{ readonly Namespace: string; readonly Dimensions: ReadonlyArray<readonly string[]>; readonly Metrics: ReadonlyArray<{ readonly Name: string }> }> };
