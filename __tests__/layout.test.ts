@@ -35,7 +35,7 @@ const graph = new Map(files.map((file) => [file.replace(/\.ts$/, ''), importsOf(
 const MAY_IMPORT: Record<string, readonly string[]> = {
   'main': ['lib'],
   'bench': ['bench', 'lib', 'lambdas', 'sandbox', 'token-client', 'config'],
-  'scripts': ['scripts', 'lib', 'lambdas'],
+  'scripts': ['scripts', 'lib', 'lambdas', 'token-client'],
   'sandbox': ['sandbox', 'lib', 'lambdas', 'token-client'],
   'config': ['lib/config'],
   'lib/stacks': ['lib'],

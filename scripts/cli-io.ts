@@ -23,15 +23,20 @@ export const consoleIo: CliIo = { out: (text) => process.stdout.write(`${text}\n
  * if (typeof config === 'number') return config;
  */
 export function environmentNamed(io: CliIo, env: NodeJS.ProcessEnv, name: string, usageError: (message: string) => number): EnvironmentConfig | number {
-  let environments: EnvironmentConfig[];
+  const environments = validEnvironments(io, env);
+  if (typeof environments === 'number') return environments;
+  return environments.find((e) => e.name === name) ?? usageError(`no environment "${name}"; the config declares ${environments.map((e) => e.name).join(', ')}`);
+}
+
+/** Every environment of the config, validated; or 1 after printing the config's problems. */
+export function validEnvironments(io: CliIo, env: NodeJS.ProcessEnv): EnvironmentConfig[] | number {
   try {
-    environments = loadEnvironments(env);
+    return loadEnvironments(env);
   } catch (error) {
     if (!(error instanceof ConfigValidationError)) throw error;
     io.err(error.message);
     return 1;
   }
-  return environments.find((e) => e.name === name) ?? usageError(`no environment "${name}"; the config declares ${environments.map((e) => e.name).join(', ')}`);
 }
 
 /**

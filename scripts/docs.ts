@@ -1,16 +1,20 @@
 /**
  * `npm run docs [-- --check] [--readme <file>]`: regenerates every generated region of README.md
- * (lib/docs/readme-regions.ts) from the config (`M2M_AUTH_CONFIG` or config/environments.ts).
+ * (lib/docs/readme-regions.ts, and the cost estimate of scripts/cost/readme.ts) from the config (`M2M_AUTH_CONFIG` or config/environments.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigValidationError, loadEnvironments } from '../lib/config/load';
 import { README_REGIONS, ReadmeMarkerError, renderReadme, staleReadmeMessage } from '../lib/docs/readme-regions';
+import { COST_README_REGION } from './cost/readme';
+
+/** The config's regions (lib/docs) and the cost estimate (scripts/cost), which needs the synthesized stacks. */
+const REGIONS = [...README_REGIONS, COST_README_REGION];
 
 const USAGE = `usage: npm run docs [-- --check] [--readme <file>]
 
-Regenerates the generated regions of README.md (${README_REGIONS.map((region) => region.marker).join(', ')}: the text between
+Regenerates the generated regions of README.md (${REGIONS.map((region) => region.marker).join(', ')}: the text between
 <!-- <region>:start --> and <!-- <region>:end -->) from the config: config/environments.ts, or the
 module named by M2M_AUTH_CONFIG.
 
@@ -34,7 +38,7 @@ function main(args: readonly string[], env: NodeJS.ProcessEnv): number {
   const readmePath = path.resolve(values.readme ?? path.join(__dirname, '..', 'README.md'));
   try {
     const before = fs.readFileSync(readmePath, 'utf8');
-    const { text, stale } = renderReadme(before, loadEnvironments(env));
+    const { text, stale } = renderReadme(before, loadEnvironments(env), REGIONS);
     if (values.check) {
       if (stale.length > 0) {
         console.error(staleReadmeMessage(stale));

@@ -82,6 +82,13 @@ interface ApiRefusal {
 
 /** A token is treated as expired this long before its real expiry (request time, rounding). */
 const EXPIRY_MARGIN_MS = 10_000;
+
+/**
+ * How a token's lifetime is used: it is refreshed `refreshAheadSeconds` (default) before it is no longer
+ * usable, which is `expiryMarginSeconds` before it expires. The cost estimate reads these to count
+ * token requests.
+ */
+export const TOKEN_REUSE = { refreshAheadSeconds: 60, expiryMarginSeconds: EXPIRY_MARGIN_MS / 1000 } as const;
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 /** After the API refuses a fresh token, no new one is fetched on a 401 for this long; doubled per refusal in a row. */
 const API_REFUSAL_BACKOFF_FIRST_MS = 5_000;
@@ -311,7 +318,7 @@ export class TokenClient {
     const { accessToken, expiresInSeconds } = parseTokenResponse(body);
     const expiresAt = receivedAt + expiresInSeconds * 1000;
     const usableUntilMs = Math.max(receivedAt, expiresAt - EXPIRY_MARGIN_MS);
-    const refreshAhead = (this.options.refreshAheadSeconds ?? 60) * 1000;
+    const refreshAhead = (this.options.refreshAheadSeconds ?? TOKEN_REUSE.refreshAheadSeconds) * 1000;
     return { accessToken, usableUntilMs, refreshAtMs: Math.max(receivedAt, usableUntilMs - refreshAhead) };
   }
 

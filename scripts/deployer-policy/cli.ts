@@ -4,15 +4,10 @@
  * (lib/pipeline) from the Terraform types of the environment's stack, synthesized through the stack
  * class, so it is the same document the pipeline-access-<env> stack attaches to its roles.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { App } from 'cdktf';
-import type { EnvironmentConfig } from '../../lib/config/schema';
 import { MANAGED_POLICY_MAX_CHARS, MissingDeployerPermissionError, pipelinePolicy, policyChars, type PolicyAccess, type PolicyDocument } from '../../lib/pipeline';
-import { M2mAuthStack } from '../../lib/stacks/m2m-auth-stack';
 import { consoleIo, type CliIo, environmentNamed } from '../cli-io';
+import { environmentTerraform } from '../environment-terraform';
 export type { CliIo } from '../cli-io';
 
 export const USAGE = `Usage: npm run deployer-policy -- <environment> [--read-only] [--part <n>] [--json]
@@ -37,22 +32,6 @@ Exit status: 0 printed, 1 invalid config, 2 bad arguments or unknown environment
 
 /** Where the command writes: the policy to `out` (stdout), everything else to `err` (stderr). */
 
-
-/**
- * The Terraform JSON of an environment's stack, synthesized through the stack class into a throw-away
- * output directory (the App creates it; nothing is written to ./cdktf.out).
- *
- * @example
- * const tf = environmentTerraform(config);
- */
-export function environmentTerraform(config: EnvironmentConfig): ReturnType<M2mAuthStack['toTerraform']> {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-deployer-policy-'));
-  try {
-    return new M2mAuthStack(new App({ outdir }), { config }).toTerraform();
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
-}
 
 /**
  * Runs the command with `argv` (the arguments after `--`); resolves with the exit status.

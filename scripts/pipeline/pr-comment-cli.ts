@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GuardResult } from './plan-guard';
+import type { CostReport } from '../cost/cli';
+import { parseCostReport } from './cost-comment';
 import { COMMENT_MARKER, type EnvironmentPlan, renderPrComment } from './pr-comment';
 import { upsertStickyComment } from './sticky-comment';
 import { consoleIo, type CliIo } from '../cli-io';
@@ -24,6 +26,10 @@ Options:
   --run-url <url>      Link to the workflow run (where the artifacts are).
   --commit <sha>       The commit that was planned.
   --title <text>       The heading (default "Terraform plans").
+  --cost-before <file> The base branch's \`npm run cost -- --json\` (scripts/pipeline/cost.sh).
+  --cost-after <file>  The same for the head; with either, the comment shows the monthly cost per
+                       environment before and after, and the items that changed. A missing or
+                       unreadable file shows as "no estimate".
   --out <file>         Write the comment there instead of printing it.
   --post               Create or update the comment on the pull request: the comment of
                        github-actions[bot] that starts with ${COMMENT_MARKER}.
@@ -78,7 +84,8 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo, env: 
     return 2;
   }
 
-  const body = renderPrComment(plans, { runUrl: values['run-url'], commit: values.commit, title: values.title });
+  const costs = values['cost-before'] !== undefined || values['cost-after'] !== undefined ? { before: readCost(values['cost-before']), after: readCost(values['cost-after']) } : undefined;
+  const body = renderPrComment(plans, { runUrl: values['run-url'], commit: values.commit, title: values.title, costs });
   if (values.out !== undefined) fs.writeFileSync(values.out, body);
   else if (!post) io.out(body.trimEnd());
   if (!post) return 0;
@@ -101,6 +108,8 @@ function parse(argv: readonly string[]) {
         'run-url': { type: 'string' },
         commit: { type: 'string' },
         title: { type: 'string' },
+        'cost-before': { type: 'string' },
+        'cost-after': { type: 'string' },
         out: { type: 'string' },
         post: { type: 'boolean' },
         pr: { type: 'string' },
@@ -110,6 +119,16 @@ function parse(argv: readonly string[]) {
     }).values;
   } catch (error) {
     throw new UsageError((error as Error).message);
+  }
+}
+
+/** A cost report file, or undefined when it is missing or not one. */
+function readCost(file: string | undefined): CostReport | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return parseCostReport(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import { code, countsText, escapeMarkdown, markdownReport, whyTerraform } from './guard-report';
 import type { GuardResult } from './plan-guard';
+import { costSection, type CostComparison } from './cost-comment';
 
 /** The hidden first line by which the workflow finds the comment again and updates it. */
 export const COMMENT_MARKER = '<!-- m2m-auth-plan -->';
@@ -54,6 +55,11 @@ export interface CommentOptions {
    * @default 100
    */
   readonly maxRows?: number;
+  /**
+   * The monthly cost estimates of the base and of the head, shown under the plans' summary.
+   * @default - no cost section
+   */
+  readonly costs?: CostComparison;
 }
 
 const VERDICT: Record<GuardResult['verdict'], string> = { ok: '✅ ok', allowed: '⚠️ allowed', blocked: '⛔ BLOCKED' };
@@ -77,6 +83,8 @@ export function renderPrComment(plans: readonly EnvironmentPlan[], options: Comm
     const guard = plan.guard ? VERDICT[plan.guard.verdict] : plan.error ? '❌ plan failed' : '— no plan';
     head.push(`| ${plan.environment} | ${c ? c.add : '—'} | ${c ? c.change : '—'} | ${c ? c.destroy : '—'} | ${c ? c.replace : '—'} | ${guard} |`);
   }
+  const cost = options.costs ? costSection(options.costs, plans.map((plan) => plan.environment)) : [];
+  if (cost.length > 0) head.push('', ...cost);
 
   const sections = plans.map((plan) => sectionParts(plan, options.maxRows ?? 100, options.runUrl));
   const assemble = (bodies: readonly CutText[]) =>
