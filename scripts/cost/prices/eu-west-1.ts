@@ -65,9 +65,7 @@ export const PRICES: PriceTable = {
     },
   },
   prices: {
-    cognitoM2mAppClient: usEast1('cognitoM2mAppClient', ' (the finding is not regional). The current Cognito cost guide lists only M2M request volume as billed, and 2026 third-party notes quote the ' +
-        'pricing page: "There is no additional charge for the number of app clients". From 2024-07 into 2025 it was $6 per app client-month; set ' +
-        'tiers to [{ usd: 6, per: 1 }] to price the old model. See ./us-east-1.ts.'),
+    cognitoM2mAppClient: usEast1('cognitoM2mAppClient', ' (the question is not regional; see ./us-east-1.ts for the conflicting sources).'),
     cognitoM2mTokenRequest: usEast1('cognitoM2mTokenRequest', '. Bands 1-250,000 / 250,001-5,000,000 / over; $2.25 for band 1 is corroborated by several copies (Tokyo gives the same), $1.50 and ' +
         '$1.125 by one third-party copy of the page. No free tier for M2M token requests (stored pricing-page copies). See ./us-east-1.ts.'),
     restApiRequest: usEast1('restApiRequest', ' (all four bands; one Ireland cost guide showed its tables only as images).'),

@@ -19,6 +19,10 @@ export const PRICES: PriceTable = {
       title: 'Amazon Cognito pricing (stored copies, de and jp: free-tier text only; rate tables not rendered)',
       url: 'https://aws.amazon.com/cognito/pricing/',
     },
+    cognitoDefineResourceServers: {
+      title: 'Amazon Cognito Developer Guide, "Scopes, M2M, and resource servers" (current revision, with GetClientToken)',
+      url: 'https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-define-resource-servers.html',
+    },
     cognitoCostDocs: {
       title: 'Amazon Cognito Developer Guide, "Monitoring and managing costs" (current revision)',
       url: 'https://docs.aws.amazon.com/hi_in/cognito/latest/developerguide/tracking-cost.md',
@@ -91,15 +95,15 @@ export const PRICES: PriceTable = {
   prices: {
     cognitoM2mAppClient: {
       unit: 'app client-month',
-      tiers: [{ usd: 0, per: 1 }],
-      source: 'cognitoCostDocs',
+      tiers: [{ usd: 6, per: 1 }],
+      source: 'cognitoDefineResourceServers',
       note:
-        'No longer a billed dimension as far as the 2026 sources read show: the current Cognito cost guide lists only "request volume for machine to machine (M2M) ' +
-        'authorization" (its older revision listed "active user pool app clients and request volume"), and two 2026 third-party research notes on GitHub quote the ' +
-        'pricing page: "There is no additional charge for the number of app clients you have registered in your account" and "contact your account team if you ' +
-        'require over 2,500 app clients" (found by text search; the index did not report their repositories). Before that, from 2024-07 into 2025, it was ' +
-        '$6 per app client-month (prorated by the second; Classmethod: 6 USD for up to 100 app clients; billed as CUPM2MAppClientsFull as late as 2025-02). ' +
-        'No band above 100 clients was found. Set tiers to [{ usd: 6, per: 1 }] to price the old model.',
+        'The sources disagree, so the estimate keeps the charge (it errs high by $6 per client if it is gone). For it: the developer guide\'s current ' +
+        '"Scopes, M2M, and resource servers" (it names GetClientToken, so it postdates 2026-08): "M2M billing reflects active M2M app clients, whether they use ' +
+        'client credentials grants or the GetClientToken API operation, and total token-request volume"; $6 per app client-month (prorated by the second) from ' +
+        '2024-07 (Classmethod: 6 USD for up to 100 app clients; billed as CUPM2MAppClientsFull as late as 2025-02). Against it: a 2026 third-party research ' +
+        'note quotes the pricing page, "There is no additional charge for the number of app clients you have registered in your account", and one copy of the ' +
+        'cost guide lists only request volume. No band above 100 clients was found. Set tiers to [{ usd: 0, per: 1 }] if your bill shows no app-client line.',
     },
     cognitoM2mTokenRequest: {
       unit: 'token request',
