@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { App } from 'cdktf';
-import { ConfigValidationError, configWarnings, loadEnvironments } from './lib/config';
+import { ConfigValidationError, configNotes, configWarnings, loadEnvironments } from './lib/config';
 import { M2mAuthStack, PipelineAccessStack, STATE_BOOTSTRAP_STACK, StateBootstrapStack, stateBucketsOf } from './lib/stacks';
 import { formatHcl, removeStaleStackFiles, unquoteHclReferences } from './lib/terraform';
 
@@ -13,6 +13,7 @@ function main(): void {
   const environments = loadEnvironments();
   const buckets = stateBucketsOf(environments);
   for (const warning of configWarnings(environments)) console.error(`warning: ${warning}`);
+  for (const note of configNotes(environments)) console.error(`note: ${note}`);
 
   const app = new App();
   for (const config of environments) {

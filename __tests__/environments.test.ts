@@ -36,7 +36,7 @@ describe('every environment in config/environments.ts', () => {
     });
 
     test('the pool has a domain, so the token endpoint exists', () => {
-      expect(resourcesOf(tf, 'aws_cognito_user_pool_domain').map((d) => d.domain)).toContain(config.domain.prefix);
+      expect(resourcesOf(tf, 'aws_cognito_user_pool_domain').map((d) => d.domain)).toContain(config.domain?.prefix);
     });
 
     test('the backend is encrypted and locked', () => {

@@ -45,6 +45,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'lib/authorizer': ['lib/authorizer', 'lib/identity', 'lib/bundling', 'lib/config', 'lib/terraform', 'lambdas'],
   'lib/identity': ['lib/identity', 'lib/config', 'lib/terraform'],
   'lib/secret-rotation': ['lib/secret-rotation', 'lib/identity', 'lib/bundling', 'lib/config', 'lib/terraform', 'lambdas'],
+  'lib/client-token-flow': ['lib/client-token-flow', 'lib/identity', 'lib/bundling', 'lib/config', 'lib/terraform', 'lambdas'],
   'lib/docs': ['lib/docs', 'lib/config', 'lambdas'],
   'lib/state': ['lib/state', 'lib/config'],
   'lib/bundling': ['lib/bundling', 'lib/terraform'],

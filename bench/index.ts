@@ -16,6 +16,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   client: () => import('./client'),
   local: () => import('./local'),
   scale: () => import('./scale'),
+  'token-paths': () => import('./token-paths'),
 };
 
 async function main(args: string[]): Promise<void> {

@@ -1,17 +1,32 @@
 /**
- * The sandbox's Cognito client-secret and Secrets Manager APIs, in the AWS JSON 1.1 protocol that the
- * real SDK v3 clients speak, so that the real rotation Lambda and `npm run rotate --local` run against
- * them unchanged (endpoint override).
+ * The sandbox's AWS APIs in the AWS JSON 1.1 protocol that the real SDK v3 clients speak: Cognito
+ * (client secrets and GetClientToken, sandbox/cognito-api.ts) and Secrets Manager, so that the real
+ * rotation Lambda, `npm run rotate --local` and a service's SDK run against them unchanged (endpoint
+ * override).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { EnvironmentConfig } from '../lib/config/schema';
 import { ResourceNaming } from '../lib/terraform/naming';
-import { MAX_CLIENT_SECRETS, type SandboxClient, type SandboxState } from './state';
+import {
+  AwsApiError,
+  invalidParameter,
+  notFound,
+  optionalString,
+  requiredString,
+  seconds,
+  SECRETS_MANAGER_TARGET_PREFIX,
+  type AwsApiReply,
+  type AwsApiRequest,
+  type AwsInput as Input,
+  type AwsOperation as Operation,
+} from './aws-json';
+import { SandboxCognitoApi } from './cognito-api';
+import type { SandboxClient, SandboxState } from './state';
+
+export { AwsApiError, COGNITO_TARGET_PREFIX, SECRETS_MANAGER_TARGET_PREFIX, type AwsApiReply, type AwsApiRequest } from './aws-json';
 
 /** The account id in every local ARN. */
 export const LOCAL_ACCOUNT = '000000000000';
-export const COGNITO_TARGET_PREFIX = 'AWSCognitoIdentityProviderService';
-export const SECRETS_MANAGER_TARGET_PREFIX = 'secretsmanager';
 
 const AWSCURRENT = 'AWSCURRENT';
 const AWSPREVIOUS = 'AWSPREVIOUS';
@@ -30,34 +45,13 @@ export interface RotationEvent {
 /** The rotation Lambda: resolves when the step is done, rejects when it failed. */
 export type RotationFunction = (event: RotationEvent) => Promise<unknown>;
 
-/** An AWS service error: the SDK raises it with `error.name === type`. */
-export class AwsApiError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AwsApiError';
-  }
-}
-
-/** A request of the AWS JSON protocol: `POST /` with `X-Amz-Target: <prefix>.<Operation>`. */
-export interface AwsApiRequest {
-  readonly target: string | undefined;
-  readonly body: string;
-}
-
-export interface AwsApiReply {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-}
-
 export interface SandboxAwsApiOptions {
   readonly config: EnvironmentConfig;
   readonly state: SandboxState;
-  /** Written into each client's secret as `token_endpoint`. */
+  /** Written into the secret of each client with the `oauth2` token path as `token_endpoint`. */
   readonly tokenEndpoint: string;
+  /** The `iss` of the tokens GetClientToken issues: the token endpoint's issuer. */
+  readonly issuer: string;
   /** Invoked for each step of a rotation, as Secrets Manager invokes the rotation Lambda. */
   readonly rotationFunction: RotationFunction;
   /** @default - one line to process.stderr */
@@ -83,26 +77,6 @@ interface LocalSecret {
   readonly versions: Map<string, SecretVersion>;
 }
 
-type Input = Record<string, unknown>;
-type Operation = (input: Input) => object | Promise<object>;
-
-const seconds = (millis: number) => millis / 1000;
-const notFound = (message: string) => new AwsApiError('ResourceNotFoundException', message);
-const invalidParameter = (message: string) => new AwsApiError('InvalidParameterException', message);
-
-function requiredString(input: Input, name: string): string {
-  const value = input[name];
-  if (typeof value !== 'string' || value === '') throw invalidParameter(`${name} is required and must be a non-empty string`);
-  return value;
-}
-
-function optionalString(input: Input, name: string): string | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value === '') throw invalidParameter(`${name} must be a non-empty string`);
-  return value;
-}
-
 /** AWS's random ARN suffix, here derived from the name so that a restart keeps the ARN. */
 function arnSuffix(name: string): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -110,9 +84,9 @@ function arnSuffix(name: string): string {
 }
 
 /**
- * Cognito's client-secret operations (AddUserPoolClientSecret, ListUserPoolClientSecrets,
- * DeleteUserPoolClientSecret) on the sandbox's clients, and a Secrets Manager holding one secret per
- * client, named as the stack names it (`<namePrefix>/<env>/m2m/<client>`), with versions, staging
+ * The sandbox's AWS endpoint: Cognito's operations (sandbox/cognito-api.ts: the client secrets and
+ * GetClientToken) on the sandbox's clients, and a Secrets Manager holding one secret per client
+ * (its value: {@link clientSecretString}), named as the stack names it (`<namePrefix>/<env>/m2m/<client>`), with versions, staging
  * labels and RotateSecret, which invokes the rotation function for each step in the background.
  * Rebuilt from state.json at start: AWSCURRENT holds the client's current secret, AWSPREVIOUS the
  * previous one if Cognito still has it; a change of either label is saved back into the state, so the
@@ -120,7 +94,7 @@ function arnSuffix(name: string): string {
  * RotationLambdaARN are accepted and ignored: the schedule is the config's `secretRotationDays`.
  *
  * @example
- * const api = new SandboxAwsApi({ config, state, tokenEndpoint, rotationFunction: (event) => rotation.invoke(event) });
+ * const api = new SandboxAwsApi({ config, state, tokenEndpoint, issuer, rotationFunction: (event) => rotation.invoke(event) });
  * const reply = await api.handle({ target: 'secretsmanager.GetSecretValue', body: '{"SecretId":"m2m-auth/dev/m2m/reporting"}' });
  */
 export class SandboxAwsApi {
@@ -159,12 +133,9 @@ export class SandboxAwsApi {
     });
     this.secretNames = Object.fromEntries(this.secrets.map((secret) => [secret.clientName, secret.name]));
 
-    const cognito = COGNITO_TARGET_PREFIX;
     const secretsManager = SECRETS_MANAGER_TARGET_PREFIX;
     this.operations = {
-      [`${cognito}.AddUserPoolClientSecret`]: (input) => this.addUserPoolClientSecret(input),
-      [`${cognito}.ListUserPoolClientSecrets`]: (input) => this.listUserPoolClientSecrets(input),
-      [`${cognito}.DeleteUserPoolClientSecret`]: (input) => this.deleteUserPoolClientSecret(input),
+      ...new SandboxCognitoApi({ state, issuer: options.issuer }).operations,
       [`${secretsManager}.GetSecretValue`]: (input) => this.getSecretValue(input),
       [`${secretsManager}.DescribeSecret`]: (input) => this.describeSecret(input),
       [`${secretsManager}.PutSecretValue`]: (input) => this.putSecretValue(input),
@@ -202,50 +173,10 @@ export class SandboxAwsApi {
     while (this.rotations.size > 0) await Promise.all([...this.rotations]);
   }
 
-  // --- Cognito ---------------------------------------------------------------------------------
-
-  private cognitoClient(input: Input): SandboxClient {
-    const poolId = requiredString(input, 'UserPoolId');
-    const clientId = requiredString(input, 'ClientId');
-    if (poolId !== this.options.state.poolId) throw notFound(`User pool ${poolId} does not exist.`);
-    const client = this.options.state.clients.find((c) => c.clientId === clientId);
-    if (!client) throw notFound(`User pool client ${clientId} does not exist.`);
-    return client;
-  }
-
-  private addUserPoolClientSecret(input: Input): object {
-    const client = this.cognitoClient(input);
-    const chosen = optionalString(input, 'ClientSecret');
-    if (client.secrets.length >= MAX_CLIENT_SECRETS) throw new AwsApiError('LimitExceededException', `app client ${client.clientId} already has ${MAX_CLIENT_SECRETS} secrets; delete one first`);
-    const added = this.options.state.addClientSecret(client.name, chosen);
-    return {
-      ClientSecretDescriptor: {
-        ClientSecretId: added.id,
-        ...(chosen === undefined ? { ClientSecretValue: added.value } : {}),
-        ClientSecretCreateDate: seconds(Date.parse(added.createdAt)),
-      },
-    };
-  }
-
-  private listUserPoolClientSecrets(input: Input): object {
-    const client = this.cognitoClient(input);
-    return { ClientSecrets: client.secrets.map((secret) => ({ ClientSecretId: secret.id, ClientSecretCreateDate: seconds(Date.parse(secret.createdAt)) })) };
-  }
-
-  private deleteUserPoolClientSecret(input: Input): object {
-    const client = this.cognitoClient(input);
-    const secretId = requiredString(input, 'ClientSecretId');
-    if (!client.secrets.some((secret) => secret.id === secretId)) throw notFound(`Client secret ${secretId} does not exist.`);
-    if (client.secrets.length === 1) throw invalidParameter(`Client secret ${secretId} is the only secret of app client ${client.clientId}; add another before deleting it.`);
-    this.options.state.deleteClientSecret(client.name, secretId);
-    return {};
-  }
-
   // --- Secrets Manager -------------------------------------------------------------------------
 
   private secretString(client: SandboxClient, secretId: string): string {
-    const secret = client.secrets.find((s) => s.id === secretId)!;
-    return JSON.stringify({ client_id: client.clientId, client_secret: secret.value, token_endpoint: this.options.tokenEndpoint, client_secret_id: secret.id });
+    return clientSecretString(client, secretId, { tokenEndpoint: this.options.tokenEndpoint, region: this.options.config.region });
   }
 
   private secretOf(input: Input): LocalSecret {
@@ -408,4 +339,27 @@ export class SandboxAwsApi {
     secret.lastRotatedDate = Date.now();
     this.saveStages(secret);
   }
+}
+
+/**
+ * A client's credentials as the stack writes them into its secret, plus `client_secret_id` (which
+ * Cognito secret it is, as the rotation Lambda writes it): `{client_id, client_secret, token_endpoint}`
+ * for a client on the default path (`oauth2` only); for any other paths also `token_paths` and
+ * `region`, and `token_endpoint` only when `oauth2` is among them. `region` is the config's region,
+ * not "local": the SDK needs a real-looking one to sign with, and the sandbox answers for any.
+ *
+ * @example
+ * const value = clientSecretString(client, client.currentSecretId, { tokenEndpoint, region: config.region });
+ */
+export function clientSecretString(client: SandboxClient, secretId: string, where: { readonly tokenEndpoint: string; readonly region: string }): string {
+  const secret = client.secrets.find((s) => s.id === secretId)!;
+  const oauth2 = client.tokenPaths.includes('oauth2');
+  const onlyDefaultPath = oauth2 && client.tokenPaths.length === 1;
+  return JSON.stringify({
+    client_id: client.clientId,
+    client_secret: secret.value,
+    ...(oauth2 ? { token_endpoint: where.tokenEndpoint } : {}),
+    ...(onlyDefaultPath ? {} : { token_paths: [...client.tokenPaths], region: where.region }),
+    client_secret_id: secret.id,
+  });
 }

@@ -49,7 +49,7 @@ export interface Sandbox {
   readonly clients: readonly SandboxClient[];
   /** The local user pool's id: `UserPoolId` of the Cognito client-secret operations. */
   readonly userPoolId: string;
-  /** The local Cognito and Secrets Manager endpoint for the AWS SDK (`endpoint`, `AWS_ENDPOINT_URL_*`): the origin. */
+  /** The local Cognito (GetClientToken included) and Secrets Manager endpoint for the AWS SDK (`endpoint`, `AWS_ENDPOINT_URL_*`): the origin. */
   readonly awsEndpoint: string;
   /** Each client's Secrets Manager secret name, by client name: `m2m-auth/dev/m2m/reporting`. */
   readonly secretNames: Readonly<Record<string, string>>;
@@ -84,7 +84,8 @@ function rotationLambdaEnv(config: EnvironmentConfig, origin: string, poolId: st
 /**
  * Starts the whole M2M flow on one machine: a Cognito-compatible token endpoint and JWKS, a REST
  * gateway that runs the real bundled authorizer and the real bundled backend for `config`, and
- * Cognito's client-secret and Secrets Manager APIs for the AWS SDK (`POST /` with `X-Amz-Target`),
+ * Cognito's client-secret operations and GetClientToken and Secrets Manager for the AWS SDK (`POST /`
+ * with `X-Amz-Target`, signed or not),
  * whose RotateSecret runs the real bundled rotation Lambda in a worker thread.
  *
  * @example
@@ -110,6 +111,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     config,
     state,
     tokenEndpoint: `${origin}${TOKEN_PATH}`,
+    issuer,
     rotationFunction: options.rotationFunction ?? ((event) => rotationLambda!.invoke(event)),
   });
 

@@ -3,7 +3,7 @@
  * text for people. Neither holds anything a script must not log: the JSON line has no secrets.
  */
 import * as path from 'node:path';
-import type { EnvironmentConfig } from '../lib/config/schema';
+import type { EnvironmentConfig, TokenPath } from '../lib/config/schema';
 import type { Sandbox } from './server';
 
 /** The `--json` start line: where everything is, and each client's id and secret name (never its secret). */
@@ -20,7 +20,14 @@ export interface StartLine {
   readonly region: string;
   readonly userPoolId: string;
   readonly denyListFile: string;
-  readonly clients: readonly { readonly name: string; readonly clientId: string; readonly secretName: string; readonly scopes: readonly string[] }[];
+  /** `tokenPaths`: how the client may get tokens, `oauth2` (`tokenEndpoint`) and/or `api` (GetClientToken at `awsEndpoint`). */
+  readonly clients: readonly {
+    readonly name: string;
+    readonly clientId: string;
+    readonly secretName: string;
+    readonly scopes: readonly string[];
+    readonly tokenPaths: readonly TokenPath[];
+  }[];
 }
 
 /**
@@ -43,7 +50,13 @@ export function startLine(sandbox: Sandbox, config: EnvironmentConfig, pid: numb
     region: config.region,
     userPoolId: sandbox.userPoolId,
     denyListFile: sandbox.denyListFile,
-    clients: sandbox.clients.map((client) => ({ name: client.name, clientId: client.clientId, secretName: sandbox.secretNames[client.name], scopes: [...client.scopes] })),
+    clients: sandbox.clients.map((client) => ({
+      name: client.name,
+      clientId: client.clientId,
+      secretName: sandbox.secretNames[client.name],
+      scopes: [...client.scopes],
+      tokenPaths: [...client.tokenPaths],
+    })),
   };
 }
 
@@ -54,7 +67,9 @@ export function startLine(sandbox: Sandbox, config: EnvironmentConfig, pid: numb
  * console.log(startBanner(sandbox, config, { pid: process.pid, defaultPort: 8787 }));
  */
 export function startBanner(sandbox: Sandbox, config: EnvironmentConfig, options: { readonly pid: number; readonly defaultPort: number }): string {
-  const [first] = sandbox.clients;
+  const viaTokenEndpoint = sandbox.clients.find((c) => c.tokenPaths.includes('oauth2'));
+  const viaApi = sandbox.clients.find((c) => c.tokenPaths.includes('api'));
+  const first = viaTokenEndpoint ?? viaApi;
   const listening = Number(new URL(sandbox.origin).port);
   const lines = [
     '',
@@ -64,20 +79,26 @@ export function startBanner(sandbox: Sandbox, config: EnvironmentConfig, options
     `  JWKS            GET  ${sandbox.jwksUri}`,
     `  API             ${sandbox.apiUrl} (${config.routes.length} routes: ${config.routes.map((r) => `${r.method} ${r.path}`).join(', ')})`,
     `  deny-list       ${path.relative(process.cwd(), sandbox.denyListFile)}  {"clientIds": [...], "jtis": [...]}`,
-    `  AWS endpoint    ${sandbox.awsEndpoint}  (Cognito client secrets and Secrets Manager for the AWS SDK, region ${config.region}, any credentials)`,
+    `  AWS endpoint    ${sandbox.awsEndpoint}  (Cognito GetClientToken and client secrets, Secrets Manager, for the AWS SDK; region ${config.region}, any credentials or none)`,
     '',
     'clients (kept across restarts; local only, never use them anywhere else):',
-    ...sandbox.clients.map((c) => `  ${c.name.padEnd(20)} id ${c.clientId}  secret ${c.clientSecret}  scopes ${c.scopes.join(' ')}`),
+    ...sandbox.clients.map((c) => `  ${c.name.padEnd(20)} id ${c.clientId}  secret ${c.clientSecret}  scopes ${c.scopes.join(' ')}  token paths ${c.tokenPaths.join(' ')}`),
     '',
     'client secrets in Secrets Manager (a rotation runs the real rotation Lambda; the previous secret keeps working until the next one):',
     ...sandbox.clients.map((c) => `  ${c.name.padEnd(20)} ${sandbox.secretNames[c.name]}`),
   ];
   if (first) {
     const path0 = config.routes.find((r) => r.method === 'GET' && !r.path.includes('{'))?.path ?? config.routes[0].path;
+    lines.push('', 'try it:');
+    if (viaTokenEndpoint) {
+      lines.push(`  TOKEN=$(curl -s -u '${viaTokenEndpoint.clientId}:${viaTokenEndpoint.clientSecret}' -d grant_type=client_credentials ${sandbox.tokenEndpoint} | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`);
+    }
+    if (viaApi) {
+      lines.push(
+        `  TOKEN=$(aws cognito-idp get-client-token --endpoint-url ${sandbox.awsEndpoint} --region ${config.region} --no-sign-request --client-id ${viaApi.clientId} --secret '${viaApi.clientSecret}' --query ClientAuthenticationResult.AccessToken --output text)    # GetClientToken (${viaApi.name})`,
+      );
+    }
     lines.push(
-      '',
-      'try it:',
-      `  TOKEN=$(curl -s -u '${first.clientId}:${first.clientSecret}' -d grant_type=client_credentials ${sandbox.tokenEndpoint} | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
       `  curl -i -H "Authorization: Bearer $TOKEN" ${sandbox.apiUrl}${path0}`,
       `  curl -i ${sandbox.apiUrl}${path0}    # no token: 401`,
       `  npm run rotate -- ${config.name} ${first.name} --local${listening === options.defaultPort ? '' : ` --port ${listening}`}    # rotate a client's secret here (any client above)`,

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EnvironmentConfig } from '../lib/config/schema';
+import type { EnvironmentConfig, TokenPath } from '../lib/config/schema';
 import { generateSigningKey, signingKeyFromPem, type SigningKey } from './cognito-tokens';
 
 /** Cognito keeps at most two secrets per app client: rotation adds the new one before it drops the old. */
@@ -31,6 +31,8 @@ export interface SandboxClient {
   /** Full scope strings, `api/read`. */
   readonly scopes: readonly string[];
   readonly accessTokenValidityMinutes: number;
+  /** How it may get tokens, from the config: `oauth2` (`/oauth2/token`), `api` (GetClientToken), or both. */
+  readonly tokenPaths: readonly TokenPath[];
 }
 
 interface StoredClient {
@@ -107,6 +109,7 @@ export class SandboxState {
         ...(previousSecretId !== undefined ? { previousSecretId } : {}),
         scopes: client.scopes.map((scope) => `${this.config.resourceServer.identifier}/${scope}`),
         accessTokenValidityMinutes: client.accessTokenValidityMinutes,
+        tokenPaths: [...client.tokenPaths],
       };
     });
   }

@@ -31,8 +31,13 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** Whether `presented` is one of the client's secrets; every secret is compared, so the time says nothing. */
-function matchesASecret(client: SandboxClient, presented: string): boolean {
+/**
+ * Whether `presented` is one of the client's secrets; every secret is compared, so the time says nothing.
+ *
+ * @example
+ * if (!matchesASecret(client, presented)) return tokenRefusal('clientAuthenticationFailed', 'client authentication failed');
+ */
+export function matchesASecret(client: SandboxClient, presented: string): boolean {
   return client.secrets.map((secret) => sameSecret(secret.value, presented)).includes(true);
 }
 
@@ -60,7 +65,8 @@ function basicCredentials(authorization: string): { clientId: string; clientSecr
  * Basic (`client_secret_basic`) or in the body (`client_secret_post`), the optional `scope` (a subset
  * of the client's scopes; all of them when absent), Cognito's refusals (sandbox/token-errors.ts), and
  * RS256 access tokens with Cognito's claims. A client authenticates with any of its secrets (two
- * while a rotation has left the previous one in place).
+ * while a rotation has left the previous one in place). A client whose config's `tokenPaths` lack
+ * `oauth2` has no OAuth flow, as its app client on AWS: `unauthorized_client`.
  *
  * @example
  * const reply = tokenEndpoint({ method: 'POST', contentType, authorization, body }, { clients, issuer, key });
@@ -94,12 +100,31 @@ export function tokenEndpoint(
   }
   if (GRANTS_NOT_ALLOWED_FOR_M2M.includes(grantType)) return tokenRefusal('grantNotAllowedForClient', `this client may use client_credentials only, not ${grantType}`);
   if (grantType !== 'client_credentials') return tokenRefusal('unsupportedGrantType', `grant_type ${grantType} is not supported`);
+  if (!client.tokenPaths.includes('oauth2')) {
+    return tokenRefusal('clientCredentialsNotEnabled', 'this client has no OAuth flow (its tokenPaths lack "oauth2"): it gets tokens from GetClientToken only');
+  }
   const requested = form.get('scope')?.split(' ').filter(Boolean);
   const scopes = requested && requested.length > 0 ? requested : [...client.scopes];
   const unknown = scopes.find((scope) => !client.scopes.includes(scope));
   if (unknown !== undefined) return tokenRefusal('scopeNotAllowed', `scope ${unknown} is not allowed for this client`);
 
+  const { accessToken, expiresInSeconds } = issueM2mAccessToken(client, scopes, context);
+  return { status: 200, headers: NO_STORE, body: { access_token: accessToken, expires_in: expiresInSeconds, token_type: 'Bearer' } };
+}
+
+/**
+ * An M2M access token for `client` and `scopes` (already checked), valid for the client's configured
+ * validity: the same token whichever path asked for it, as Cognito issues one kind of M2M token.
+ *
+ * @example
+ * const { accessToken, expiresInSeconds } = issueM2mAccessToken(client, client.scopes, { issuer, key });
+ */
+export function issueM2mAccessToken(
+  client: SandboxClient,
+  scopes: readonly string[],
+  context: { readonly issuer: string; readonly key: SigningKey },
+): { accessToken: string; expiresInSeconds: number } {
   const validitySeconds = client.accessTokenValidityMinutes * 60;
   const accessToken = signJwt(context.key, m2mAccessTokenClaims({ issuer: context.issuer, clientId: client.clientId, scopes, validitySeconds }));
-  return { status: 200, headers: NO_STORE, body: { access_token: accessToken, expires_in: validitySeconds, token_type: 'Bearer' } };
+  return { accessToken, expiresInSeconds: validitySeconds };
 }

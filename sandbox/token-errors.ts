@@ -2,6 +2,7 @@
  * Every refusal of the sandbox's token endpoint, as Cognito answers it: one list that the token
  * endpoint answers from, the README table is rendered from, and the tests send over HTTP.
  */
+import type { TokenPath } from '../lib/config/schema';
 
 /** What a refusal looks like on the wire: the parts a client can act on. */
 export interface TokenRefusal {
@@ -23,6 +24,7 @@ export const TOKEN_REFUSALS = {
   clientIdContradictsBasic: { status: 400, error: 'invalid_request' },
   clientAuthenticationFailed: { status: 400, error: 'invalid_client' },
   grantNotAllowedForClient: { status: 400, error: 'unauthorized_client' },
+  clientCredentialsNotEnabled: { status: 400, error: 'unauthorized_client' },
   unsupportedGrantType: { status: 400, error: 'unsupported_grant_type' },
   scopeNotAllowed: { status: 400, error: 'invalid_scope' },
 } as const satisfies Record<string, TokenRefusal>;
@@ -42,6 +44,11 @@ export interface TokenErrorRequest {
 /** One row of the table: what the caller did, what Cognito answers, and where that is written down. */
 export interface TokenErrorCase {
   readonly case: string;
+  /**
+   * The token paths of the client whose credentials the request is built from.
+   * @default ['oauth2']
+   */
+  readonly clientTokenPaths?: readonly TokenPath[];
   /** The answer Cognito gives, which the sandbox gives too (checked over HTTP by __tests__/sandbox/token-errors.test.ts). */
   readonly cognito: TokenRefusal;
   /** The refusal the sandbox answers with. */
@@ -103,6 +110,14 @@ export const TOKEN_ERROR_CASES: readonly TokenErrorCase[] = [
     sandbox: 'grantNotAllowedForClient',
     source: 'Cognito',
     request: (c) => post(basic(c.clientId, c.clientSecret), form({ grant_type: 'refresh_token', refresh_token: 'some-token' })),
+  },
+  {
+    case: '`grant_type=client_credentials` from a client whose `tokenPaths` lack `oauth2` (no OAuth flow: GetClientToken only)',
+    clientTokenPaths: ['api'],
+    cognito: TOKEN_REFUSALS.clientCredentialsNotEnabled,
+    sandbox: 'clientCredentialsNotEnabled',
+    source: "the sandbox's reading: Cognito's page gives `unauthorized_client` to a client not allowed the grant; not observed for a client without `AllowedOAuthFlows`",
+    request: (c) => post(basic(c.clientId, c.clientSecret), form({ grant_type: 'client_credentials' })),
   },
   {
     case: '`grant_type=password` (Cognito has no password grant)',

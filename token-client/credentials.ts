@@ -1,11 +1,20 @@
 import { TokenClientConfigError } from './errors';
-import type { ClientCredentials } from './token-client';
+import type { ClientCredentials, TokenPath } from './options';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** `token_paths` of a secret, or `M2M_TOKEN_PATHS`: a non-empty list of "oauth2" and "api". */
+function tokenPathsOf(value: unknown, where: string): TokenPath[] {
+  if (!Array.isArray(value) || value.length === 0 || value.some((path) => path !== 'oauth2' && path !== 'api')) {
+    throw new TokenClientConfigError(`${where} must be a non-empty list of "oauth2" and "api"`);
+  }
+  return value as TokenPath[];
+}
+
 /**
  * Credentials from `M2M_CLIENT_ID`, `M2M_CLIENT_SECRET`, `M2M_TOKEN_ENDPOINT` and the optional
- * `M2M_SCOPES` (space-separated).
+ * `M2M_SCOPES` (space-separated), `M2M_TOKEN_PATHS` (space-separated: `oauth2`, `api`) and
+ * `M2M_REGION`. `M2M_TOKEN_ENDPOINT` is required unless `M2M_TOKEN_PATHS` leaves out `oauth2`.
  *
  * @example
  * const client = new TokenClient({ credentials: credentialsFromEnvironment() });
@@ -16,8 +25,22 @@ export function credentialsFromEnvironment(env: Env = process.env): ClientCreden
     if (value === undefined || value === '') throw new TokenClientConfigError(`Environment variable ${name} is required`);
     return value;
   };
+  const clientId = required('M2M_CLIENT_ID');
+  const clientSecret = required('M2M_CLIENT_SECRET');
   const scopes = env.M2M_SCOPES?.split(' ').filter(Boolean);
-  return { clientId: required('M2M_CLIENT_ID'), clientSecret: required('M2M_CLIENT_SECRET'), tokenEndpoint: required('M2M_TOKEN_ENDPOINT'), scopes };
+  const listed = env.M2M_TOKEN_PATHS?.split(' ').filter(Boolean);
+  const tokenPaths = listed === undefined || listed.length === 0 ? undefined : tokenPathsOf(listed, 'Environment variable M2M_TOKEN_PATHS');
+  const needsEndpoint = tokenPaths === undefined || tokenPaths.includes('oauth2');
+  const tokenEndpoint = needsEndpoint ? required('M2M_TOKEN_ENDPOINT') : env.M2M_TOKEN_ENDPOINT || undefined;
+  const region = env.M2M_REGION || undefined;
+  return {
+    clientId,
+    clientSecret,
+    ...(tokenEndpoint !== undefined ? { tokenEndpoint } : {}),
+    ...(tokenPaths !== undefined ? { tokenPaths } : {}),
+    ...(region !== undefined ? { region } : {}),
+    scopes,
+  };
 }
 
 /** The part of a Secrets Manager client this needs (the AWS SDK's SecretsManagerClient fits). */
@@ -26,9 +49,10 @@ export interface SecretsManagerLike {
 }
 
 /**
- * A loader for the credentials in the secret the stack writes per client
- * (`{client_id, client_secret, token_endpoint}`; an optional `scopes` array is honoured); pass it as
- * `credentials`. Each call reads the secret (nothing is cached here): the TokenClient keeps what it
+ * A loader for the credentials in the secret the stack writes per client: `{client_id, client_secret,
+ * token_endpoint}`, and for a client with other token paths also `token_paths` and `region`
+ * (`token_endpoint` only when `oauth2` is among them); an optional `scopes` array is honoured. Pass it
+ * as `credentials`. Each call reads the secret (nothing is cached here): the TokenClient keeps what it
  * read, and calls the loader again, bounded, only when the token endpoint answers `invalid_client`
  * (a rotated secret). Uses `@aws-sdk/client-secrets-manager` (install it in your service; the Lambda
  * runtime has it). The secret's value is never part of an error.
@@ -59,6 +83,16 @@ export function credentialsFromSecretsManager(secretId: string, options: { clien
       return value[name] as string;
     };
     const scopes = Array.isArray(value.scopes) && value.scopes.every((s) => typeof s === 'string') ? (value.scopes as string[]) : undefined;
-    return { clientId: field('client_id'), clientSecret: field('client_secret'), tokenEndpoint: field('token_endpoint'), scopes };
+    const tokenPaths = value.token_paths === undefined ? undefined : tokenPathsOf(value.token_paths, `secret ${secretId}: token_paths`);
+    const needsEndpoint = tokenPaths === undefined || tokenPaths.includes('oauth2');
+    const region = value.region === undefined ? undefined : field('region');
+    return {
+      clientId: field('client_id'),
+      clientSecret: field('client_secret'),
+      ...(needsEndpoint || value.token_endpoint !== undefined ? { tokenEndpoint: field('token_endpoint') } : {}),
+      ...(tokenPaths !== undefined ? { tokenPaths } : {}),
+      ...(region !== undefined ? { region } : {}),
+      scopes,
+    };
   };
 }

@@ -7,7 +7,8 @@
 const MAX_DESCRIPTION_LENGTH = 200;
 
 /**
- * The token endpoint refused the request (RFC 6749 section 5.2). Retrying will not help.
+ * The token endpoint refused the request (RFC 6749 section 5.2), or GetClientToken did (its exception
+ * mapped to the RFC 6749 error, in `awsErrorType`). Retrying will not help.
  * `message` holds only the error code and the status; the server's own words are in `description`.
  */
 export class TokenEndpointError extends Error {
@@ -17,16 +18,24 @@ export class TokenEndpointError extends Error {
    * 200 characters, with control and formatting characters (newlines, escapes, bidi overrides) removed.
    */
   readonly description: string | undefined;
+  /**
+   * On the `api` path (GetClientToken): Cognito's exception, e.g. `NotAuthorizedException`, from which
+   * `oauthError` is mapped. Undefined on the token endpoint.
+   */
+  readonly awsErrorType: string | undefined;
   constructor(
     /** The RFC 6749 error: `invalid_client`, `invalid_scope`, `unauthorized_client`, ... */
     readonly oauthError: string,
     readonly status: number,
     description?: string,
+    options?: { awsErrorType?: string; cause?: unknown },
   ) {
-    super(`token endpoint refused the request: ${oauthError} (HTTP ${status})`);
+    const refused = options?.awsErrorType === undefined ? 'token endpoint refused the request:' : `GetClientToken refused the request: ${options.awsErrorType} ->`;
+    super(`${refused} ${oauthError} (HTTP ${status})`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TokenEndpointError';
     this.code = `OAUTH_${oauthError.toUpperCase()}`;
     this.description = description === undefined ? undefined : cleanDescription(description);
+    this.awsErrorType = options?.awsErrorType;
   }
 }
 

@@ -1,66 +1,9 @@
+import { ClientTokenApi } from './client-token-api';
 import { InvalidTokenResponseError, TokenClientConfigError, TokenEndpointError, TokenEndpointUnavailableError } from './errors';
+import { checkCredentials, checkEndpointUrl, TOKEN_PATHS, tokenPathOf, type ClientCredentials, type RetryOptions, type TokenClientOptions, type TokenPath } from './options';
 import { endpointError, isRedirect, parseTokenResponse, readBody, redirectError, RetryableAttemptError, retryAfterMs } from './token-response';
 
-/** A calling service's OAuth client credentials: what the stack's Secrets Manager secret holds. */
-export interface ClientCredentials {
-  readonly clientId: string;
-  readonly clientSecret: string;
-  /** `https://<domain>/oauth2/token` */
-  readonly tokenEndpoint: string;
-  /** The scopes to ask for when `getToken()` is called without any; none means all the client's scopes. */
-  readonly scopes?: readonly string[];
-}
-
-export interface RetryOptions {
-  /** @default 4 */
-  readonly maxAttempts?: number;
-  /** First back-off step; doubles each attempt, with full jitter. @default 200 */
-  readonly baseDelayMs?: number;
-  /** @default 5000 */
-  readonly maxDelayMs?: number;
-  /**
-   * A `Retry-After` longer than this is not waited for: the call fails at once with
-   * `TokenEndpointUnavailableError` (its `attempts` the requests actually sent, its `retryAfterMs` the wait
-   * asked for). @default 30000
-   */
-  readonly maxRetryAfterMs?: number;
-}
-
-export interface TokenClientOptions {
-  /**
-   * The credentials, or a function that loads them (e.g. {@link credentialsFromSecretsManager}): called
-   * once, on the first token request, and again when the token endpoint answers `invalid_client`
-   * (a rotated secret), at most once per `credentialsRereadIntervalSeconds`.
-   */
-  readonly credentials: ClientCredentials | (() => Promise<ClientCredentials>);
-  /**
-   * When the token endpoint answers `invalid_client`, the credentials loader is called again (one
-   * call shared by all concurrent callers) and the request retried once if the credentials changed;
-   * not more often than this. Static credentials are never re-read. @default 30
-   */
-  readonly credentialsRereadIntervalSeconds?: number;
-  /** How the client authenticates to the token endpoint. @default 'client_secret_basic' */
-  readonly authMethod?: 'client_secret_basic' | 'client_secret_post';
-  /** Refresh in the background when a token has less than this left. @default 60 */
-  readonly refreshAheadSeconds?: number;
-  /** Per attempt, from sending the request to the last byte of the response body. @default 5000 */
-  readonly timeoutMs?: number;
-  readonly retry?: RetryOptions;
-  /** Called before each retry (for your logs); never receives a secret or a token. */
-  readonly onRetry?: (event: { attempt: number; delayMs: number; reason: string }) => void;
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
-  /**
-   * A monotonic clock in milliseconds: only differences between its readings are used (token lifetimes,
-   * re-read and back-off intervals), so it must never step back. Not the wall clock: `Retry-After` dates
-   * are measured against the response's `Date` header. @default performance.now
-   */
-  readonly now?: () => number;
-  /** @default setTimeout-based */
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** @default Math.random */
-  readonly random?: () => number;
-}
+export type { ClientCredentials, RetryOptions, TokenClientOptions, TokenPath };
 
 /** Instants are readings of the client's monotonic clock (`now`). */
 interface CachedToken {
@@ -95,7 +38,9 @@ const API_REFUSAL_BACKOFF_FIRST_MS = 5_000;
 const API_REFUSAL_BACKOFF_MAX_MS = 300_000;
 
 /**
- * Gets and caches OAuth 2.0 client-credentials tokens for one client, and calls APIs with them.
+ * Gets and caches OAuth 2.0 client-credentials tokens for one client, and calls APIs with them. The
+ * tokens come from the token endpoint (`tokenPath` `oauth2`) or from Cognito's GetClientToken (`api`,
+ * through `@aws-sdk/client-cognito-identity-provider`); everything below holds for both.
  *
  * - one cache entry per scope set; a token is reused until shortly before it expires (Cognito bills
  *   every token request);
@@ -113,6 +58,7 @@ const API_REFUSAL_BACKOFF_MAX_MS = 300_000;
  * @example
  * const client = new TokenClient({ credentials: credentialsFromEnvironment() });
  * const response = await client.fetch('https://api.example.com/dev/orders');
+ * const viaApi = new TokenClient({ credentials: credentialsFromSecretsManager(secretArn), tokenPath: 'api' });
  */
 export class TokenClient {
   /** Token requests sent so far (each retry counts): what Cognito bills. */
@@ -132,6 +78,7 @@ export class TokenClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly retry: Required<RetryOptions>;
+  private readonly clientTokenApi: ClientTokenApi;
 
   constructor(private readonly options: TokenClientOptions) {
     this.fetchImpl = options.fetch ?? globalThis.fetch;
@@ -148,6 +95,18 @@ export class TokenClient {
     if (options.credentialsRereadIntervalSeconds !== undefined && !(options.credentialsRereadIntervalSeconds >= 0)) {
       throw new TokenClientConfigError(`credentialsRereadIntervalSeconds must be >= 0; received ${options.credentialsRereadIntervalSeconds}`);
     }
+    if (options.tokenPath !== undefined && !TOKEN_PATHS.includes(options.tokenPath)) {
+      throw new TokenClientConfigError(`tokenPath must be "oauth2" or "api"; received ${JSON.stringify(options.tokenPath)}`);
+    }
+    if (options.cognitoClient !== undefined && typeof options.cognitoClient?.send !== 'function') {
+      throw new TokenClientConfigError('cognitoClient must have a send() method, as the AWS SDK client has');
+    }
+    if (options.cognitoEndpoint !== undefined) {
+      if (options.cognitoClient !== undefined) throw new TokenClientConfigError('cognitoEndpoint applies to the Cognito client the TokenClient creates: with cognitoClient, set the endpoint on that client');
+      checkEndpointUrl('cognitoEndpoint', options.cognitoEndpoint);
+    }
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    this.clientTokenApi = new ClientTokenApi({ cognitoClient: options.cognitoClient, endpoint: options.cognitoEndpoint, timeoutMs });
   }
 
   /**
@@ -207,7 +166,7 @@ export class TokenClient {
   private credentials(): Promise<ClientCredentials> {
     if (!this.credentialsValue) {
       const source = this.options.credentials;
-      this.credentialsValue = (typeof source === 'function' ? source() : Promise.resolve(source)).then(checkCredentials).then((loaded) => (this.latestCredentials = loaded));
+      this.credentialsValue = (typeof source === 'function' ? source() : Promise.resolve(source)).then((loaded) => checkCredentials(loaded, this.options.tokenPath)).then((loaded) => (this.latestCredentials = loaded));
       this.credentialsValue.catch(() => (this.credentialsValue = undefined));
     }
     return this.credentialsValue;
@@ -232,7 +191,7 @@ export class TokenClient {
       this.credentialsRereads++;
       rereading = Promise.resolve()
         .then(source)
-        .then(checkCredentials)
+        .then((loaded) => checkCredentials(loaded, this.options.tokenPath))
         .then((fresh) => {
           this.latestCredentials = fresh;
           this.credentialsValue = Promise.resolve(fresh);
@@ -280,8 +239,8 @@ export class TokenClient {
         this.tokenRequests++;
         return await this.attempt(credentials, scopes);
       } catch (error) {
-        // Refusals, redirects and invalid responses are final; anything else (a network error, a timeout) may pass.
-        if (error instanceof TokenEndpointError || error instanceof InvalidTokenResponseError) throw error;
+        // Refusals, redirects, invalid responses and a missing SDK are final; anything else (a network error, a timeout) may pass.
+        if (error instanceof TokenEndpointError || error instanceof InvalidTokenResponseError || error instanceof TokenClientConfigError) throw error;
         lastError = error;
       }
       if (attempt === this.retry.maxAttempts) break;
@@ -297,17 +256,22 @@ export class TokenClient {
     throw new TokenEndpointUnavailableError(attempt, { cause: lastError });
   }
 
-  /** One token request. `timeoutMs` runs from sending it to the last byte of the answer. */
+  /** One token request, on the credentials' path. `timeoutMs` runs from sending it to the last byte of the answer. */
   private async attempt(credentials: ClientCredentials, scopes: readonly string[]): Promise<CachedToken> {
+    if (tokenPathOf(credentials, this.options.tokenPath) === 'api') {
+      const { accessToken, expiresInSeconds } = await this.clientTokenApi.request(credentials, scopes);
+      return this.cachedToken(accessToken, expiresInSeconds, this.now());
+    }
+    const tokenEndpoint = credentials.tokenEndpoint!;
     const timeoutMs = this.options.timeoutMs ?? 5_000;
     const deadline = AbortSignal.timeout(timeoutMs);
-    const response = await this.fetchImpl(credentials.tokenEndpoint, { ...this.tokenRequest(credentials, scopes), redirect: 'manual', signal: deadline }).catch((cause: unknown) => {
+    const response = await this.fetchImpl(tokenEndpoint, { ...this.tokenRequest(credentials, scopes), redirect: 'manual', signal: deadline }).catch((cause: unknown) => {
       throw deadline.aborted ? new RetryableAttemptError(`no complete response within timeoutMs (${timeoutMs} ms)`, { cause }) : cause;
     });
     const receivedAt = this.now();
     if (isRedirect(response)) {
       response.body?.cancel().catch(() => undefined);
-      throw redirectError(response, credentials.tokenEndpoint);
+      throw redirectError(response, tokenEndpoint);
     }
     if (RETRYABLE_STATUS.has(response.status)) {
       response.body?.cancel().catch(() => undefined);
@@ -316,6 +280,11 @@ export class TokenClient {
     const body = await readBody(response, deadline, timeoutMs);
     if (!response.ok) throw endpointError(response.status, body);
     const { accessToken, expiresInSeconds } = parseTokenResponse(body);
+    return this.cachedToken(accessToken, expiresInSeconds, receivedAt);
+  }
+
+  /** A token's cache entry: lifetimes on the monotonic clock from when its answer arrived. */
+  private cachedToken(accessToken: string, expiresInSeconds: number, receivedAt: number): CachedToken {
     const expiresAt = receivedAt + expiresInSeconds * 1000;
     const usableUntilMs = Math.max(receivedAt, expiresAt - EXPIRY_MARGIN_MS);
     const refreshAhead = (this.options.refreshAheadSeconds ?? TOKEN_REUSE.refreshAheadSeconds) * 1000;
@@ -343,29 +312,11 @@ function cacheKey(credentials: ClientCredentials, scopes: readonly string[]): st
 }
 
 function sameCredentials(a: ClientCredentials, b: ClientCredentials): boolean {
-  return a.clientId === b.clientId && a.clientSecret === b.clientSecret && a.tokenEndpoint === b.tokenEndpoint;
+  return a.clientId === b.clientId && a.clientSecret === b.clientSecret && a.tokenEndpoint === b.tokenEndpoint && a.region === b.region;
 }
 
 function withBearer(init: RequestInit, token: string): RequestInit {
   const headers = new Headers(init.headers);
   headers.set('authorization', `Bearer ${token}`);
   return { ...init, headers };
-}
-
-function checkCredentials(credentials: ClientCredentials): ClientCredentials {
-  const fields: Array<keyof ClientCredentials> = ['clientId', 'clientSecret', 'tokenEndpoint'];
-  for (const field of fields) {
-    if (typeof credentials[field] !== 'string' || credentials[field] === '') throw new TokenClientConfigError(`credentials.${field} must be a non-empty string`);
-  }
-  let url: URL;
-  try {
-    url = new URL(credentials.tokenEndpoint);
-  } catch (cause) {
-    throw new TokenClientConfigError('credentials.tokenEndpoint must be a URL', { cause });
-  }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new TokenClientConfigError(`credentials.tokenEndpoint must use https (http only for loopback); received ${url.protocol}//${url.host}`);
-  }
-  return credentials;
 }

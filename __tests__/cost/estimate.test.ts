@@ -92,6 +92,12 @@ describe('inventory of a synthesized stack', () => {
     expect(http.m2mClients).toHaveLength(1);
   });
 
+  test('a client on GetClientToken alone is an M2M client too (its flow is set by an invocation)', () => {
+    const api = inventoryFor({ domain: undefined, m2mClients: [{ name: 'reporting', scopes: ['read'], tokenPaths: ['api'] }, { name: 'other', scopes: ['read'], tokenPaths: ['api'] }] });
+    expect(api.m2mClients.map((client) => client.name).sort()).toEqual(['m2m_clients_other_client', 'm2m_clients_reporting_client']);
+    expect(api.functions.map((fn) => fn.role)).toContain('other');
+  });
+
   test('token lifetimes come from the app client: a 30-minute client is 1,800 s', () => {
     const two = inventoryFor({ m2mClients: [{ name: 'a', scopes: ['read'] }, { name: 'b', scopes: ['read'], accessTokenValidityMinutes: 30 }] });
     expect(two.m2mClients.map((client) => client.accessTokenSeconds).sort()).toEqual([1800, 3600]);

@@ -23,6 +23,7 @@ export const FIXTURE_VARIANTS: Readonly<Record<string, Partial<EnvironmentConfig
   'lock table and a state key ARN': {
     stateBackend: { type: 's3', bucket: 'test-state-bucket', region: 'eu-west-1', lockTable: 'tf-locks', kmsKeyId: 'arn:aws:kms:eu-west-1:444455556666:key/0c5e1f8a-6b36-4a8e-9f61-2d7f3c9b1e11' },
   },
+  'GetClientToken clients, no hosted domain': { domain: undefined, m2mClients: [{ name: 'reporting', scopes: ['read'], tokenPaths: ['api'] }] },
   'Terraform Cloud state': { stateBackend: { type: 'cloud', organization: 'acme', workspace: 'm2m-auth-dev' } },
 };
 

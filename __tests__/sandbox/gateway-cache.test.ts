@@ -23,16 +23,17 @@ function tokenExpiringIn(seconds: number): string {
 }
 
 test('a token is allowed from the cache up to the TTL past its exp, then refused', async () => {
-  // GIVEN a token that expires in 1 s, allowed once (the answer is cached for 3 s)
-  const headers = { authorization: `Bearer ${tokenExpiringIn(1)}` };
+  // GIVEN a token whose exp (whole seconds) is 1-2 s away, allowed once (the answer is cached for 3 s)
   const started = Date.now();
+  const headers = { authorization: `Bearer ${tokenExpiringIn(2)}` };
   expect((await fetch(`${local.sandbox.apiUrl}/orders`, { headers })).status).toBe(200);
-  // WHEN it has expired but the cached answer has not
-  await sleep(2000 - (Date.now() - started));
+  const cachedBy = Date.now();
+  // WHEN it has expired (exp <= started + 2 s) but the cached answer (until >= started + 3 s) has not
+  await sleep(2100 - (Date.now() - started));
   // THEN the gateway still lets it through, as API Gateway does
   expect((await fetch(`${local.sandbox.apiUrl}/orders`, { headers })).status).toBe(200);
-  // WHEN the cached answer has expired too
-  await sleep(TTL_SECONDS * 1000 + 300 - (Date.now() - started));
+  // WHEN the cached answer has expired too (it was cached before cachedBy)
+  await sleep(TTL_SECONDS * 1000 + 300 - (Date.now() - cachedBy));
   // THEN the authorizer is asked again and refuses it
   expect((await fetch(`${local.sandbox.apiUrl}/orders`, { headers })).status).toBe(401);
 });

@@ -102,7 +102,7 @@ describe('sandbox/main.ts as a process', () => {
     expect(line.jwksUri).toBe(`${line.issuer}/.well-known/jwks.json`);
     expect(line.discoveryUrl).toBe(`${line.issuer}/.well-known/openid-configuration`);
     expect(line.clients.length).toBeGreaterThan(0);
-    for (const client of line.clients) expect(Object.keys(client).sort()).toEqual(['clientId', 'name', 'scopes', 'secretName']);
+    for (const client of line.clients) expect(Object.keys(client).sort()).toEqual(['clientId', 'name', 'scopes', 'secretName', 'tokenPaths']);
     for (const secret of secretsIn(dir)) expect(sandbox.stdout()).not.toContain(secret);
     expect(((await (await fetch(line.discoveryUrl)).json()) as { issuer: string }).issuer).toBe(line.issuer);
 

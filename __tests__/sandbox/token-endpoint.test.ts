@@ -15,6 +15,7 @@ const client: SandboxClient = {
   previousSecretId: 'reportingclientid--1',
   scopes: ['api/read'],
   accessTokenValidityMinutes: 60,
+  tokenPaths: ['oauth2'],
 };
 
 function requestToken(secret: string) {

@@ -4,18 +4,25 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { clientTokenErrorTableMarkdown } from '../../sandbox/client-token-errors';
 import { TOKEN_ERROR_CASES, TOKEN_REFUSALS, tokenErrorTableMarkdown } from '../../sandbox/token-errors';
 import { useSandbox } from '../support/sandbox';
 import { environment } from '../fixtures';
 
-const config = environment({ m2mClients: [{ name: 'reporting', scopes: ['read'] }] });
+const config = environment({
+  m2mClients: [
+    { name: 'reporting', scopes: ['read'] },
+    { name: 'api-only', scopes: ['read'], tokenPaths: ['api'] },
+  ],
+});
 
 const local = useSandbox(config, 'token-errors');
 
 describe('the token endpoint refuses as Cognito does', () => {
   test.each(TOKEN_ERROR_CASES.map((row) => [row.case, row] as const))('%s', async (_case, row) => {
-    // GIVEN
-    const [client] = local.sandbox.clients;
+    // GIVEN a client with the row's token paths
+    const paths = row.clientTokenPaths ?? ['oauth2'];
+    const client = local.sandbox.clients.find((c) => c.tokenPaths.join() === paths.join())!;
     const request = row.request(client);
     // WHEN
     const response = await fetch(local.sandbox.tokenEndpoint, { method: request.method, headers: request.headers, body: request.body });
@@ -60,5 +67,12 @@ describe('README "Trying it locally"', () => {
     const section = readme.slice(readme.indexOf('## Trying it locally: `npm run local`'));
     const local = section.slice(0, section.indexOf('\n## ', 1));
     expect(local).toContain(tokenErrorTableMarkdown());
+  });
+
+  test('holds the GetClientToken error table rendered from CLIENT_TOKEN_ERROR_CASES', () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Trying it locally: `npm run local`'));
+    const local = section.slice(0, section.indexOf('\n## ', 1));
+    expect(local).toContain(clientTokenErrorTableMarkdown());
   });
 });

@@ -19,13 +19,18 @@ import { CLIENT_ID, expectNoSecretIn, FakeSecret, jwt, ORIGINAL_SECRET, rejectio
 
 type Handler = (event: unknown) => Promise<StepOutcome>;
 
-/** Cognito's client-secret API over HTTP (JSON 1.1), as the bundled SDK client sends it. */
+/** Cognito's client-secret API, DescribeUserPoolClient and GetClientToken over HTTP (JSON 1.1), as the bundled SDK client sends them. */
 class LoopbackCognito {
   secrets: Array<{ ClientSecretId: string; ClientSecretValue: string; ClientSecretCreateDate: number }> = [{ ClientSecretId: `${CLIENT_ID}--${T0.getTime()}`, ClientSecretValue: ORIGINAL_SECRET, ClientSecretCreateDate: T0.getTime() / 1000 }];
   readonly requests: Array<{ target: string; body: Record<string, unknown>; authorization?: string }> = [];
   readonly everyValue = [ORIGINAL_SECRET];
   /** Answer AddUserPoolClientSecret with this error. */
   refuseAdd?: { __type: string; message: string };
+  /** The client's flows: oauth2 only, as Terraform configures the default path. */
+  allowedOAuthFlows = ['client_credentials'];
+  explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
+  /** Access tokens GetClientToken issued. */
+  readonly issuedTokens: string[] = [];
   private server?: http.Server;
   private port = 0;
 
@@ -45,7 +50,17 @@ class LoopbackCognito {
           response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
           response.end(JSON.stringify(payload));
         };
+        if (target === 'GetClientToken') {
+          const held = this.secrets.some((s) => body.ClientId === CLIENT_ID && s.ClientSecretValue === body.Secret);
+          if (!held || !this.explicitAuthFlows.includes('ALLOW_CLIENT_TOKEN_AUTH')) return reply(400, { __type: 'NotAuthorizedException', message: 'Incorrect client secret.' });
+          const token = jwt({ client_id: CLIENT_ID, token_use: 'access' });
+          this.issuedTokens.push(token);
+          return reply(200, { ClientAuthenticationResult: { AccessToken: token, ExpiresIn: 3600, TokenType: 'Bearer' } });
+        }
         if (body.UserPoolId !== USER_POOL_ID || body.ClientId !== CLIENT_ID) return reply(400, { __type: 'ResourceNotFoundException', message: 'User pool client does not exist.' });
+        if (target === 'DescribeUserPoolClient') {
+          return reply(200, { UserPoolClient: { UserPoolId: USER_POOL_ID, ClientId: CLIENT_ID, ClientSecret: ORIGINAL_SECRET, AllowedOAuthFlows: this.allowedOAuthFlows, ExplicitAuthFlows: this.explicitAuthFlows } });
+        }
         if (target === 'ListUserPoolClientSecrets') return reply(200, { ClientSecrets: this.secrets.map(({ ClientSecretId, ClientSecretCreateDate }) => ({ ClientSecretId, ClientSecretCreateDate })) });
         if (target === 'DeleteUserPoolClientSecret') {
           this.secrets = this.secrets.filter((s) => s.ClientSecretId !== body.ClientSecretId);
@@ -113,7 +128,7 @@ describe('secret rotation bundle', () => {
     expect(typeof module.exports.handler).toBe('function');
     expect([...new Set(requested.filter((id) => !id.startsWith('node:')))]).toEqual(['@aws-sdk/client-secrets-manager']);
     expect(SECRET_ROTATION_RUNTIME_SDK).toEqual(['@aws-sdk/client-secrets-manager']);
-    for (const operation of ['AddUserPoolClientSecret', 'ListUserPoolClientSecrets', 'DeleteUserPoolClientSecret']) expect(code()).toContain(operation);
+    for (const operation of ['AddUserPoolClientSecret', 'ListUserPoolClientSecrets', 'DeleteUserPoolClientSecret', 'DescribeUserPoolClient', 'GetClientToken']) expect(code()).toContain(operation);
     expect(code()).not.toMatch(/require\("@aws-sdk\/(client-cognito-identity-provider|core)"\)/);
     expect(code()).toMatch(/require\("@aws-sdk\/client-secrets-manager"\)/);
   });
@@ -185,8 +200,8 @@ describe('secret rotation (bundled)', () => {
     for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) await handler({ Step, SecretId: SECRET_ARN, ClientRequestToken: TOKEN });
 
     // THEN: the bundled client called the loopback Cognito, signed
-    expect(cognito.requests.map((r) => r.target)).toEqual(['ListUserPoolClientSecrets', 'AddUserPoolClientSecret', 'ListUserPoolClientSecrets']);
-    expect(cognito.requests[1].body).toEqual({ UserPoolId: USER_POOL_ID, ClientId: CLIENT_ID });
+    expect(cognito.requests.map((r) => r.target)).toEqual(['DescribeUserPoolClient', 'ListUserPoolClientSecrets', 'AddUserPoolClientSecret', 'ListUserPoolClientSecrets']);
+    expect(cognito.requests[2].body).toEqual({ UserPoolId: USER_POOL_ID, ClientId: CLIENT_ID });
     expect(cognito.requests[0].authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/cognito-idp\/aws4_request/);
     const added = cognito.secrets[1];
     expect(secret.valueOf('AWSCURRENT')).toEqual({ client_id: CLIENT_ID, client_secret: added.ClientSecretValue, token_endpoint: endpoint.url, client_secret_id: added.ClientSecretId });
@@ -208,6 +223,27 @@ describe('secret rotation (bundled)', () => {
     expect(done[3]).toMatchObject({ previousVersionId: 'terraform-version-0000', versionId: TOKEN });
   });
 
+  test('an api-only client: the bundled Cognito client gets the test token from GetClientToken, and the endpoint is never asked', async () => {
+    // GIVEN: a client with only GetClientToken; its secret as Terraform writes it, without a token endpoint
+    const handler = loadHandler();
+    cognito.allowedOAuthFlows = [];
+    cognito.explicitAuthFlows = ['ALLOW_CLIENT_TOKEN_AUTH'];
+    secret.versions.get('terraform-version-0000')!.value = JSON.stringify({ client_id: CLIENT_ID, client_secret: ORIGINAL_SECRET, token_paths: ['api'], region: 'eu-west-1' });
+    secret.startRotation(TOKEN);
+
+    // WHEN
+    for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) await handler({ Step, SecretId: SECRET_ARN, ClientRequestToken: TOKEN });
+
+    // THEN
+    const added = cognito.secrets[1];
+    expect(cognito.requests.map((r) => r.target)).toEqual(['DescribeUserPoolClient', 'ListUserPoolClientSecrets', 'AddUserPoolClientSecret', 'ListUserPoolClientSecrets', 'GetClientToken']);
+    expect(cognito.requests[4].body).toEqual({ ClientId: CLIENT_ID, Secret: added.ClientSecretValue });
+    expect(endpoint.requests).toHaveLength(0);
+    expect(secret.valueOf('AWSCURRENT')).toEqual({ client_id: CLIENT_ID, client_secret: added.ClientSecretValue, token_paths: ['api'], region: 'eu-west-1', client_secret_id: added.ClientSecretId });
+    expect(lines().find((line) => line.step === 'testSecret')).toMatchObject({ outcome: 'pending-tested', tokenPath: 'api', attempts: 1 });
+    expectNoSecretIn(JSON.stringify(lines()), cognito.issuedTokens);
+  });
+
   test('a failing step logs one line with the error and throws it; neither holds a secret', async () => {
     const handler = loadHandler();
     secret.startRotation(TOKEN);
@@ -221,7 +257,7 @@ describe('secret rotation (bundled)', () => {
     expect(lines().filter((line) => line.level === 'ERROR')).toEqual([
       expect.objectContaining({ message: 'rotation step failed', step: 'createSecret', secretId: SECRET_ARN, errorName: 'RotationStateError', code: 'CURRENT_SECRET_NOT_IN_COGNITO', error: error.message }),
     ]);
-    expect(cognito.requests.map((r) => r.target)).toEqual(['ListUserPoolClientSecrets']);
+    expect(cognito.requests.map((r) => r.target)).toEqual(['DescribeUserPoolClient', 'ListUserPoolClientSecrets']);
     expectNoSecretIn(error.message, cognito.everyValue);
   });
 

@@ -2,14 +2,18 @@
  * In-memory Secrets Manager secret and Cognito app client behind aws-sdk-client-mock, behaving as the
  * services do for the calls the rotation makes: versions and staging labels (an empty AWSPENDING
  * version before createSecret, ResourceNotFoundException while it has no value), at most two client
- * secrets, generated values and ids. Every call is recorded in one ordered list.
+ * secrets, generated values and ids, the client's flows, and GetClientToken accepting exactly the
+ * secrets the client holds. Every call is recorded in one ordered list.
  */
 import {
   AddUserPoolClientSecretCommand,
   CognitoIdentityProviderClient,
   DeleteUserPoolClientSecretCommand,
+  DescribeUserPoolClientCommand,
+  GetClientTokenCommand,
   LimitExceededException,
   ListUserPoolClientSecretsCommand,
+  NotAuthorizedException,
   ResourceNotFoundException as CognitoResourceNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
@@ -122,13 +126,22 @@ export interface HeldSecret {
   readonly createdAt: Date;
 }
 
-/** A Cognito app client's secrets (at most two), as the client-secret API sees them. */
+/** A Cognito app client's secrets (at most two) and flows, as the client-secret API, DescribeUserPoolClient and GetClientToken see them. */
 export class FakeAppClient {
   readonly mock = mockClient(CognitoIdentityProviderClient);
   readonly client = new CognitoIdentityProviderClient({ region: 'eu-west-1' });
   secrets: HeldSecret[] = [{ id: `${CLIENT_ID}--${T0.getTime()}`, value: ORIGINAL_SECRET, createdAt: T0 }];
   /** Every value this client ever held: none may appear in a log line or an error message. */
   readonly everyValue: string[] = [ORIGINAL_SECRET];
+  /** As Terraform configures a client on the default path: the token endpoint only. */
+  allowedOAuthFlows: string[] = ['client_credentials'];
+  explicitAuthFlows: string[] = ['ALLOW_REFRESH_TOKEN_AUTH'];
+  /** GetClientToken refuses a secret for this many requests with it (Cognito catching up after AddUserPoolClientSecret). */
+  getClientTokenLag = 0;
+  /** Every access token GetClientToken issued, and the id of the secret each answer (or refusal) was for. */
+  readonly issuedTokens: string[] = [];
+  readonly getClientTokenAnswers: Array<{ accepted: boolean; clientSecretId?: string }> = [];
+  private readonly seen = new Map<string, number>();
   private clock = T0.getTime();
 
   constructor(private readonly calls: CallLog) {
@@ -155,6 +168,40 @@ export class FakeAppClient {
       this.secrets = this.secrets.filter((s) => s.id !== input.ClientSecretId);
       return metadata;
     });
+    this.mock.on(DescribeUserPoolClientCommand).callsFake((input: { UserPoolId: string; ClientId: string }) => {
+      check(input, 'DescribeUserPoolClient');
+      // Like Cognito, the answer holds the secret generated with the client while it exists.
+      return {
+        ...metadata,
+        UserPoolClient: {
+          UserPoolId: USER_POOL_ID,
+          ClientId: CLIENT_ID,
+          ClientSecret: this.secrets.find((s) => s.value === ORIGINAL_SECRET)?.value,
+          AllowedOAuthFlows: [...this.allowedOAuthFlows],
+          AllowedOAuthFlowsUserPoolClient: this.allowedOAuthFlows.length > 0,
+          AllowedOAuthScopes: ['api/read'],
+          ExplicitAuthFlows: [...this.explicitAuthFlows],
+        },
+      };
+    });
+    this.mock.on(GetClientTokenCommand).callsFake((input: { ClientId: string; Secret: string; Scopes?: string[] }) => {
+      this.calls.push('Cognito.GetClientToken');
+      const held = this.secrets.find((s) => input.ClientId === CLIENT_ID && s.value === input.Secret);
+      const age = held ? (this.seen.get(held.id) ?? 0) : 0;
+      if (held) this.seen.set(held.id, age + 1);
+      const accepted = held !== undefined && age >= this.getClientTokenLag && this.explicitAuthFlows.includes('ALLOW_CLIENT_TOKEN_AUTH');
+      this.getClientTokenAnswers.push({ accepted, clientSecretId: held?.id });
+      if (!accepted) throw new NotAuthorizedException({ ...metadata, message: 'Incorrect client secret.' });
+      const token = jwt({ sub: CLIENT_ID, client_id: CLIENT_ID, token_use: 'access', scope: 'api/read' });
+      this.issuedTokens.push(token);
+      return { ...metadata, ClientAuthenticationResult: { AccessToken: token, ExpiresIn: 3600, TokenType: 'Bearer' } };
+    });
+  }
+
+  /** Configures the client's flows as Terraform does for `tokenPaths`. */
+  serve(paths: ReadonlyArray<'oauth2' | 'api'>): void {
+    this.allowedOAuthFlows = paths.includes('oauth2') ? ['client_credentials'] : [];
+    this.explicitAuthFlows = paths.includes('api') ? ['ALLOW_CLIENT_TOKEN_AUTH'] : ['ALLOW_REFRESH_TOKEN_AUTH'];
   }
 
   /** A secret as Cognito would generate it, one day after the last, not yet held. */

@@ -54,7 +54,7 @@ describe('SecretRotation (deployment)', () => {
     expect(resourcesOf(tf, 'aws_lambda_function').filter((f) => String(f.function_name).includes('rotation'))).toHaveLength(1);
   });
 
-  test('its role: this environment\'s client secrets (by name prefix), the environment key, and the pool\'s client secrets; nothing else', () => {
+  test('its role: this environment\'s client secrets (by name prefix), the environment key, and the pool\'s app clients (secrets and settings); nothing else', () => {
     const permissions = tf.data!.aws_iam_policy_document.secret_rotation_permissions as { statement: Array<Record<string, unknown>> };
     expect(permissions.statement).toEqual([
       { sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['${aws_cloudwatch_log_group.secret_rotation_log_group.arn}:*'] },
@@ -66,7 +66,7 @@ describe('SecretRotation (deployment)', () => {
       { sid: 'SecretsKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: ['${aws_kms_key.secrets_key_key.arn}'] },
       {
         sid: 'CognitoClientSecrets',
-        actions: ['cognito-idp:AddUserPoolClientSecret', 'cognito-idp:ListUserPoolClientSecrets', 'cognito-idp:DeleteUserPoolClientSecret'],
+        actions: ['cognito-idp:AddUserPoolClientSecret', 'cognito-idp:ListUserPoolClientSecrets', 'cognito-idp:DeleteUserPoolClientSecret', 'cognito-idp:DescribeUserPoolClient'],
         resources: ['${aws_cognito_user_pool.identity_user_pool.arn}'],
       },
     ]);

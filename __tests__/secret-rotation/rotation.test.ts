@@ -3,7 +3,7 @@
  * step writes, that every step can be retried, the pre-check, and the refusals. No log line and no
  * error message holds a secret value.
  */
-import { AddUserPoolClientSecretCommand, ListUserPoolClientSecretsCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AddUserPoolClientSecretCommand, DescribeUserPoolClientCommand, GetClientTokenCommand, ListUserPoolClientSecretsCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { GetSecretValueCommand, InternalServiceError, PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { AwsCallError, ClientCredentialsValueError, RotationEventError, RotationStateError } from '../../lambdas/secret-rotation/errors';
 import { parseRotationEvent, rotate, type RotationDependencies, type RotationStep, type StepOutcome } from '../../lambdas/secret-rotation/rotation';
@@ -24,6 +24,7 @@ import {
 } from './fakes';
 
 const TOKEN_ENDPOINT = 'https://m2m-dev.auth.eu-west-1.amazoncognito.com/oauth2/token';
+const REGION = 'eu-west-1';
 const TOKEN = 'rotation-token-1111';
 const ORIGINAL_ID = `${CLIENT_ID}--${T0.getTime()}`;
 const WRITES = ['Cognito.AddUserPoolClientSecret', 'Cognito.DeleteUserPoolClientSecret', 'SecretsManager.PutSecretValue', 'SecretsManager.UpdateSecretVersionStage'];
@@ -39,6 +40,7 @@ function deps(): RotationDependencies {
     secretsManager: secret.client,
     cognito: cognito.client,
     userPoolId: USER_POOL_ID,
+    region: REGION,
     fetch: async () => {
       fetchCalls++;
       throw new Error('these steps send no token request');
@@ -48,8 +50,8 @@ function deps(): RotationDependencies {
   };
 }
 
-function step(Step: RotationStep, token = TOKEN): Promise<StepOutcome> {
-  return rotate(parseRotationEvent({ Step, SecretId: SECRET_ARN, ClientRequestToken: token }), deps());
+function step(Step: RotationStep, token = TOKEN, extra: Partial<RotationDependencies> = {}): Promise<StepOutcome> {
+  return rotate(parseRotationEvent({ Step, SecretId: SECRET_ARN, ClientRequestToken: token }), { ...deps(), ...extra });
 }
 
 /** Makes the secret look rotated once already: AWSCURRENT holds `current` (with its id), AWSPREVIOUS Terraform's value. */
@@ -93,6 +95,7 @@ describe('createSecret', () => {
       'SecretsManager.DescribeSecret',
       'SecretsManager.GetSecretValue',
       'SecretsManager.GetSecretValue',
+      'Cognito.DescribeUserPoolClient',
       'Cognito.ListUserPoolClientSecrets',
       'Cognito.AddUserPoolClientSecret',
       'SecretsManager.PutSecretValue',
@@ -114,6 +117,7 @@ describe('createSecret', () => {
       pendingClientSecretId: added.id,
       currentClientSecretId: ORIGINAL_ID,
       deletedClientSecretIds: [],
+      tokenPaths: ['oauth2'],
     });
     expect(logger.lines).toEqual([{ level: 'INFO', message: 'added client secret', secretName: SECRET_NAME, clientId: CLIENT_ID, clientSecretId: added.id, createdAt: added.createdAt.toISOString() }]);
   });
@@ -280,6 +284,125 @@ describe('createSecret', () => {
   });
 });
 
+describe('createSecret: the token paths follow the app client', () => {
+  /** AWSCURRENT as Terraform writes it for a client off the default path (`token_endpoint` given only with oauth2). */
+  function currentNaming(fields: Record<string, unknown>): void {
+    secret.versions.set(TERRAFORM_VERSION, { stages: ['AWSCURRENT'], value: JSON.stringify({ client_id: CLIENT_ID, client_secret: ORIGINAL_SECRET, ...fields }) });
+    secret.startRotation(TOKEN);
+  }
+
+  test('a client that gained api gets token_paths and the Lambda\'s region in the new version; token_endpoint stays', async () => {
+    // GIVEN: Terraform's value from when the client had oauth2 only; the client now serves both
+    cognito.serve(['oauth2', 'api']);
+    secret.startRotation(TOKEN);
+
+    // WHEN
+    const outcome = await step('createSecret');
+
+    // THEN
+    const added = cognito.secrets[1];
+    expect(secret.valueOf('AWSPENDING')).toEqual({ client_id: CLIENT_ID, client_secret: added.value, token_endpoint: TOKEN_ENDPOINT, client_secret_id: added.id, token_paths: ['oauth2', 'api'], region: REGION });
+    expect(outcome.tokenPaths).toEqual(['oauth2', 'api']);
+    expect(cognito.mock.commandCalls(DescribeUserPoolClientCommand)[0].args[0].input).toEqual({ UserPoolId: USER_POOL_ID, ClientId: CLIENT_ID });
+    expect(calls.indexOf('Cognito.DescribeUserPoolClient')).toBeLessThan(calls.indexOf('Cognito.AddUserPoolClientSecret'));
+  });
+
+  test('a client back on the default path: token_paths stays, now ["oauth2"], with the region the version had', async () => {
+    currentNaming({ token_endpoint: TOKEN_ENDPOINT, token_paths: ['oauth2', 'api'], region: 'us-east-1' });
+
+    await step('createSecret');
+
+    expect(secret.valueOf('AWSPENDING')).toMatchObject({ token_endpoint: TOKEN_ENDPOINT, token_paths: ['oauth2'], region: 'us-east-1' });
+  });
+
+  test('a client that no longer has oauth2 loses token_endpoint', async () => {
+    currentNaming({ token_endpoint: TOKEN_ENDPOINT, token_paths: ['oauth2', 'api'], region: REGION });
+    cognito.serve(['api']);
+
+    await step('createSecret');
+
+    const added = cognito.secrets[1];
+    expect(secret.valueOf('AWSPENDING')).toEqual({ client_id: CLIENT_ID, client_secret: added.value, client_secret_id: added.id, token_paths: ['api'], region: REGION });
+  });
+
+  test('a client that gained oauth2 while the secret has no token_endpoint: api only, and a warning says why', async () => {
+    currentNaming({ token_paths: ['api'], region: REGION });
+    cognito.serve(['oauth2', 'api']);
+
+    const outcome = await step('createSecret');
+
+    expect(secret.valueOf('AWSPENDING')).toMatchObject({ token_paths: ['api'] });
+    expect(secret.valueOf('AWSPENDING')).not.toHaveProperty('token_endpoint');
+    expect(outcome.tokenPaths).toEqual(['api']);
+    expect(logger.lines[0]).toEqual({
+      level: 'WARN',
+      message: 'client token path left out of the secret',
+      secretName: SECRET_NAME,
+      clientId: CLIENT_ID,
+      omittedTokenPaths: ['oauth2'],
+      reason: 'AWSCURRENT has no token_endpoint and the environment has no hosted domain (TOKEN_ENDPOINT)',
+    });
+  });
+
+  test('a client that gained oauth2 in an environment with a hosted domain gets its token_endpoint from TOKEN_ENDPOINT', async () => {
+    currentNaming({ token_paths: ['api'], region: REGION });
+    cognito.serve(['oauth2', 'api']);
+
+    const outcome = await step('createSecret', TOKEN, { tokenEndpoint: TOKEN_ENDPOINT });
+
+    const added = cognito.secrets[1];
+    expect(secret.valueOf('AWSPENDING')).toEqual({ client_id: CLIENT_ID, client_secret: added.value, client_secret_id: added.id, token_paths: ['oauth2', 'api'], region: REGION, token_endpoint: TOKEN_ENDPOINT });
+    expect(outcome.tokenPaths).toEqual(['oauth2', 'api']);
+    expect(logger.lines.filter((line) => line.level === 'WARN')).toEqual([]);
+  });
+
+  test('fails when the client serves no token path, and changes nothing', async () => {
+    cognito.allowedOAuthFlows = [];
+    cognito.explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
+    secret.startRotation(TOKEN);
+
+    const error = await rejection(step('createSecret'));
+
+    expect(error).toEqual(
+      new RotationStateError('NO_TOKEN_PATH', `secret ${SECRET_NAME}: client ${CLIENT_ID} serves no token path (neither client_credentials nor ALLOW_CLIENT_TOKEN_AUTH); refusing to rotate to a secret that could get no token`),
+    );
+    expect((error as RotationStateError).code).toBe('NO_TOKEN_PATH');
+    expect(writes()).toEqual([]);
+  });
+
+  test('fails when the client serves only oauth2 and the secret has no token_endpoint, and changes nothing', async () => {
+    currentNaming({ token_paths: ['api'], region: REGION });
+
+    const error = await rejection(step('createSecret'));
+
+    expect(error).toEqual(new RotationStateError('NO_TOKEN_PATH', `secret ${SECRET_NAME}: client ${CLIENT_ID} serves only oauth2, and AWSCURRENT has no token_endpoint; refusing to rotate to a secret that could get no token`));
+    expect(writes()).toEqual([]);
+  });
+
+  test('fails with a clear message when the role may not read the app client, and changes nothing', async () => {
+    secret.startRotation(TOKEN);
+    cognito.mock.on(DescribeUserPoolClientCommand).rejects(Object.assign(new Error('User is not authorized to perform: cognito-idp:DescribeUserPoolClient'), { name: 'AccessDeniedException' }));
+
+    const error = await rejection(step('createSecret'));
+
+    expect(error).toBeInstanceOf(AwsCallError);
+    expect(error.message).toBe(
+      `DescribeUserPoolClient failed for client ${CLIENT_ID} of user pool ${USER_POOL_ID}: AccessDeniedException: User is not authorized to perform: cognito-idp:DescribeUserPoolClient (the rotation function's role lacks this permission)`,
+    );
+    expect(writes()).toEqual([]);
+  });
+
+  test('fails when DescribeUserPoolClient answers without UserPoolClient, and changes nothing', async () => {
+    secret.startRotation(TOKEN);
+    cognito.mock.on(DescribeUserPoolClientCommand).resolves({});
+
+    const error = await rejection(step('createSecret'));
+
+    expect(error).toEqual(new AwsCallError('DescribeUserPoolClient', 'InvalidResponse', `DescribeUserPoolClient for client ${CLIENT_ID} of user pool ${USER_POOL_ID} returned no UserPoolClient`));
+    expect(writes()).toEqual([]);
+  });
+});
+
 describe('pre-check (every step)', () => {
   const STEPS: RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
 
@@ -433,6 +556,41 @@ describe('two whole rotations (testSecret left to token-check.test.ts)', () => {
     expect(secret.valueOf('AWSPREVIOUS')).toMatchObject({ client_secret: first.value, client_secret_id: first.id });
     expect(secret.stagesOf(TOKEN)).toEqual(['AWSPREVIOUS']);
     expect(secret.stagesOf(TERRAFORM_VERSION)).toEqual([]);
+  });
+});
+
+describe('an api-only client: whole rotations through GetClientToken', () => {
+  test('testSecret asks GetClientToken with the pending secret, never a token endpoint; the secret keeps naming api only', async () => {
+    // GIVEN: a client with only GetClientToken, its secret as Terraform writes it (no token_endpoint)
+    cognito.serve(['api']);
+    cognito.getClientTokenLag = 2;
+    secret.versions.set(TERRAFORM_VERSION, { stages: ['AWSCURRENT'], value: JSON.stringify({ client_id: CLIENT_ID, client_secret: ORIGINAL_SECRET, token_paths: ['api'], region: REGION }) });
+    const ALL_STEPS: RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
+
+    // WHEN: two rotations
+    secret.startRotation(TOKEN);
+    const outcomes: StepOutcome[] = [];
+    for (const name of ALL_STEPS) outcomes.push(await step(name));
+    const first = cognito.secrets[1];
+    const second = 'rotation-token-2222';
+    secret.startRotation(second);
+    for (const name of ALL_STEPS) await step(name, second);
+
+    // THEN: each new secret tested through GetClientToken (Cognito catching up twice), no fetch (afterEach)
+    expect(outcomes.map((o) => o.outcome)).toEqual(['pending-created', 'pending-confirmed-in-cognito', 'pending-tested', 'current-moved']);
+    expect(outcomes[2]).toMatchObject({ tokenPath: 'api', attempts: 3, pendingClientSecretId: first.id });
+    const latest = cognito.secrets[1];
+    expect(cognito.mock.commandCalls(GetClientTokenCommand).map((call) => call.args[0].input)).toEqual([
+      ...Array(3).fill({ ClientId: CLIENT_ID, Secret: first.value }),
+      ...Array(3).fill({ ClientId: CLIENT_ID, Secret: latest.value }),
+    ]);
+    expect(cognito.getClientTokenAnswers.filter((a) => a.accepted).map((a) => a.clientSecretId)).toEqual([first.id, latest.id]);
+    expect(secret.valueOf('AWSCURRENT')).toEqual({ client_id: CLIENT_ID, client_secret: latest.value, token_paths: ['api'], region: REGION, client_secret_id: latest.id });
+    expect(cognito.ids).toEqual([first.id, latest.id]);
+    expect(logger.lines.filter((line) => line.level === 'WARN')).toEqual(
+      [1, 2, 1, 2].map((attempt) => expect.objectContaining({ message: 'pending secret not accepted yet; retrying', attempt, awsErrorName: 'NotAuthorizedException', reason: 'NotAuthorizedException' })),
+    );
+    expectNoSecretIn(JSON.stringify(logger.lines), cognito.issuedTokens);
   });
 });
 

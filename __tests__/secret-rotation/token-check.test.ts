@@ -4,6 +4,7 @@
  * token. Then whole rotations against an endpoint that accepts exactly the secrets Cognito holds.
  */
 import * as http from 'node:http';
+import { GetClientTokenCommand, InternalErrorException, InvalidParameterException, NotAuthorizedException, TooManyRequestsException } from '@aws-sdk/client-cognito-identity-provider';
 import { PendingSecretTestError } from '../../lambdas/secret-rotation/errors';
 import { parseRotationEvent, rotate, type RotationDependencies, type RotationStep } from '../../lambdas/secret-rotation/rotation';
 import { basicAuthorization, TOKEN_CHECK_ATTEMPTS } from '../../lambdas/secret-rotation/token-check';
@@ -30,6 +31,7 @@ function deps(): RotationDependencies {
     secretsManager: secret.client,
     cognito: cognito.client,
     userPoolId: USER_POOL_ID,
+    region: 'eu-west-1',
     fetch: (input, init) => {
       fetchInits.push(init ?? {});
       return fetch(input, init);
@@ -50,11 +52,11 @@ function accessToken(claims: Record<string, unknown> = {}): string {
 const ok = (claims: Record<string, unknown> = {}): ScriptedReply => ({ status: 200, body: { access_token: accessToken(claims), token_type: 'Bearer', expires_in: 3600 } });
 const refused = (status: number, error: string): ScriptedReply => ({ status, body: { error } });
 
-/** A secret whose AWSPENDING version holds `PENDING_SECRET` for `tokenEndpoint`, as createSecret leaves it. */
-function pendingFor(tokenEndpoint: string): void {
-  secret = new FakeSecret(calls, tokenEndpoint);
+/** A secret whose AWSPENDING version holds `PENDING_SECRET` for `tokenEndpoint` (and `paths`, when given), as createSecret leaves it. */
+function pendingFor(tokenEndpoint: string | undefined, paths?: Record<string, unknown>): void {
+  secret = new FakeSecret(calls, tokenEndpoint ?? 'https://unused.example/oauth2/token');
   secret.startRotation(TOKEN);
-  secret.versions.get(TOKEN)!.value = JSON.stringify({ client_id: CLIENT_ID, client_secret: PENDING_SECRET, token_endpoint: tokenEndpoint, client_secret_id: PENDING_ID });
+  secret.versions.get(TOKEN)!.value = JSON.stringify({ client_id: CLIENT_ID, client_secret: PENDING_SECRET, token_endpoint: tokenEndpoint, client_secret_id: PENDING_ID, ...paths });
 }
 
 beforeEach(() => {
@@ -98,8 +100,9 @@ describe('testSecret (scripted token endpoint)', () => {
     const outcome = await step('testSecret');
 
     // THEN
-    expect(outcome).toEqual({ step: 'testSecret', secretArn: SECRET_ARN, secretName: SECRET_NAME, versionId: TOKEN, outcome: 'pending-tested', clientId: CLIENT_ID, pendingClientSecretId: PENDING_ID, attempts: 1 });
+    expect(outcome).toEqual({ step: 'testSecret', secretArn: SECRET_ARN, secretName: SECRET_NAME, versionId: TOKEN, outcome: 'pending-tested', clientId: CLIENT_ID, pendingClientSecretId: PENDING_ID, tokenPath: 'oauth2', attempts: 1 });
     expect(endpoint.requests).toHaveLength(1);
+    expect(cognito.mock.commandCalls(GetClientTokenCommand)).toEqual([]);
     const [request] = endpoint.requests;
     // id and secret form-encoded (space as +), then base64 of id:secret
     const expected = `${CLIENT_ID}:pending%2Bsecret%2Fwith%3Dspecial%26chars+y%250000000000000000`;
@@ -210,6 +213,125 @@ describe('testSecret (scripted token endpoint)', () => {
 
     expect(error.message).toBe(`token endpoint ${endpoint.url} did not issue an access token to client ${CLIENT_ID} with the pending secret: invalid token response: ${reason}`);
     expect(endpoint.requests).toHaveLength(1);
+  });
+});
+
+describe('testSecret (GetClientToken, mocked Cognito)', () => {
+  const API_ONLY = { token_paths: ['api'], region: 'eu-west-1' };
+  const metadata = { $metadata: {} };
+  const answer = (claims: Record<string, unknown> = {}, fields: Record<string, unknown> = {}) => ({ ...metadata, ClientAuthenticationResult: { AccessToken: accessToken(claims), ExpiresIn: 3600, TokenType: 'Bearer', ...fields } });
+  const notAuthorized = () => new NotAuthorizedException({ ...metadata, message: 'Incorrect client secret.' });
+
+  beforeEach(() => pendingFor(undefined, API_ONLY));
+
+  /** testSecret's error, checked to hold neither a secret nor a token, in its message or its cause. */
+  async function failure(): Promise<PendingSecretTestError> {
+    const error = await rejection(step('testSecret'));
+    expect(error).toBeInstanceOf(PendingSecretTestError);
+    expectNoSecretIn(`${error.message} ${String(error.cause)} ${JSON.stringify(error)}`, [...cognito.everyValue, ...issuedTokens]);
+    return error as PendingSecretTestError;
+  }
+
+  test('gets an access token with the pending secret from GetClientToken (no Scopes), and never fetches', async () => {
+    // GIVEN
+    cognito.mock.on(GetClientTokenCommand).resolves(answer());
+
+    // WHEN
+    const outcome = await step('testSecret');
+
+    // THEN
+    expect(outcome).toEqual({ step: 'testSecret', secretArn: SECRET_ARN, secretName: SECRET_NAME, versionId: TOKEN, outcome: 'pending-tested', clientId: CLIENT_ID, pendingClientSecretId: PENDING_ID, tokenPath: 'api', attempts: 1 });
+    const [call] = cognito.mock.commandCalls(GetClientTokenCommand);
+    expect(call.args[0].input).toEqual({ ClientId: CLIENT_ID, Secret: PENDING_SECRET });
+    expect(fetchInits).toEqual([]);
+    expect(sleeps).toEqual([]);
+  });
+
+  test('a client with both paths is tested at its token endpoint, as callers on the default path use it', async () => {
+    const endpoint = await new ScriptedTokenEndpoint().start();
+    try {
+      pendingFor(endpoint.url, { token_paths: ['api', 'oauth2'], region: 'eu-west-1' });
+      endpoint.replies = [ok()];
+
+      expect(await step('testSecret')).toMatchObject({ tokenPath: 'oauth2', attempts: 1 });
+      expect(endpoint.requests).toHaveLength(1);
+      expect(cognito.mock.commandCalls(GetClientTokenCommand)).toEqual([]);
+    } finally {
+      await endpoint.stop();
+    }
+  });
+
+  test('retries on NotAuthorizedException while Cognito catches up, then succeeds', async () => {
+    cognito.mock.on(GetClientTokenCommand).rejectsOnce(notAuthorized()).rejectsOnce(notAuthorized()).resolves(answer());
+
+    const outcome = await step('testSecret');
+
+    expect(outcome.attempts).toBe(3);
+    expect(sleeps).toEqual([1000, 2000]);
+    expect(logger.lines).toEqual([1, 2].map((attempt) => ({
+      level: 'WARN', message: 'pending secret not accepted yet; retrying', secretName: SECRET_NAME, clientId: CLIENT_ID, clientSecretId: PENDING_ID, attempt, awsErrorName: 'NotAuthorizedException', reason: 'NotAuthorizedException', delayMs: attempt * 1000,
+    })));
+  });
+
+  test.each([
+    ['TooManyRequestsException', () => new TooManyRequestsException({ ...metadata, message: 'Too many requests' })],
+    ['InternalErrorException', () => new InternalErrorException({ ...metadata, message: 'Internal error' })],
+  ])('retries on %s', async (_, error) => {
+    cognito.mock.on(GetClientTokenCommand).rejectsOnce(error()).resolves(answer());
+
+    expect((await step('testSecret')).attempts).toBe(2);
+    expect(sleeps).toEqual([1000]);
+  });
+
+  test(`gives up after ${TOKEN_CHECK_ATTEMPTS} attempts, sleeping 1, 2, 4 and 8 s between them`, async () => {
+    cognito.mock.on(GetClientTokenCommand).rejects(notAuthorized());
+
+    const error = await failure();
+
+    expect(error.message).toBe(`GetClientToken did not issue an access token to client ${CLIENT_ID} with the pending secret after 5 attempts: NotAuthorizedException`);
+    expect(error).toMatchObject({ code: 'ERR_PENDING_SECRET_TEST', attempts: 5, awsErrorName: 'NotAuthorizedException', status: undefined, oauthError: undefined });
+    expect(error.cause).toBeUndefined();
+    expect(cognito.mock.commandCalls(GetClientTokenCommand)).toHaveLength(5);
+    expect(sleeps).toEqual([1000, 2000, 4000, 8000]);
+  });
+
+  test('retries when no answer comes (a failed connection or the 5 s timeout), and says so', async () => {
+    const timeout = Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' });
+    cognito.mock.on(GetClientTokenCommand).rejectsOnce(timeout).rejects(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+
+    const error = await failure();
+
+    expect(error.message).toBe(`GetClientToken did not issue an access token to client ${CLIENT_ID} with the pending secret after 5 attempts: the request failed`);
+    expect(logger.lines.map((line) => line.reason)).toEqual(['no answer within 5000 ms', 'the request failed', 'the request failed', 'the request failed']);
+    const signal = ((cognito.mock.send.getCall(0).args as unknown[])[1] as { abortSignal?: unknown } | undefined)?.abortSignal;
+    expect(signal).toBeInstanceOf(AbortSignal);
+  });
+
+  test('fails at once on an error that waiting does not cure, repeating only its name', async () => {
+    cognito.mock.on(GetClientTokenCommand).rejects(new InvalidParameterException({ ...metadata, message: `Secret ${PENDING_SECRET} is not valid` }));
+
+    const error = await failure();
+
+    expect(error.message).toBe(`GetClientToken did not issue an access token to client ${CLIENT_ID} with the pending secret: InvalidParameterException`);
+    expect(error).toMatchObject({ attempts: 1, awsErrorName: 'InvalidParameterException' });
+    expect(sleeps).toEqual([]);
+  });
+
+  test.each([
+    ['a token for another client', () => answer({ client_id: 'another0client0id000000000' }), `the access token's client_id is "another0client0id000000000", not "${CLIENT_ID}"`],
+    ['an ID token', () => answer({ token_use: 'id' }), `the access token's token_use is "id", not "access"`],
+    ['a token that is not a JWT', () => answer({}, { AccessToken: 'opaque-token-value' }), 'AccessToken is not a JWT'],
+    ['no AccessToken', () => answer({}, { AccessToken: undefined }), 'AccessToken must be a non-empty string'],
+    ['a TokenType other than Bearer', () => answer({}, { TokenType: 'mac' }), 'TokenType must be Bearer'],
+    ['no ExpiresIn', () => answer({}, { ExpiresIn: 0 }), 'ExpiresIn must be a positive number'],
+    ['no ClientAuthenticationResult', () => metadata, 'no ClientAuthenticationResult'],
+  ])('fails at once on %s', async (_, reply, reason) => {
+    cognito.mock.on(GetClientTokenCommand).resolves(reply());
+
+    const error = await failure();
+
+    expect(error.message).toBe(`GetClientToken did not issue an access token to client ${CLIENT_ID} with the pending secret: invalid token response: ${reason}`);
+    expect(cognito.mock.commandCalls(GetClientTokenCommand)).toHaveLength(1);
   });
 });
 

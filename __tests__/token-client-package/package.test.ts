@@ -105,13 +105,13 @@ describe('token-client package', () => {
     expect(fs.existsSync(path.join(staged, 'dist'))).toBe(false);
   });
 
-  test('installs with no dependencies; the Secrets Manager SDK is an optional peer and is not installed', () => {
+  test('installs with no dependencies; the Secrets Manager and Cognito SDKs are optional peers and are not installed', () => {
     const installed = path.join(consumer, 'node_modules', ...PACKAGE_NAME.split('/'));
     const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as Manifest;
 
     expect(manifest).toMatchObject({ name: PACKAGE_NAME, version: '0.1.0', license: 'MIT', type: 'commonjs', engines: { node: '>=20' } });
     expect(manifest.dependencies).toBeUndefined();
-    expect(manifest.peerDependenciesMeta).toEqual({ '@aws-sdk/client-secrets-manager': { optional: true } });
+    expect(manifest.peerDependenciesMeta).toEqual({ '@aws-sdk/client-cognito-identity-provider': { optional: true }, '@aws-sdk/client-secrets-manager': { optional: true } });
     for (const entry of [manifest.main, manifest.types, ...Object.values(manifest.exports['.'])]) {
       expect(fs.existsSync(path.join(installed, entry))).toBe(true);
     }

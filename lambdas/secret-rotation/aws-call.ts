@@ -5,7 +5,7 @@ import { AwsCallError } from './errors';
  * clients, the ones aws-sdk-client-mock stubs, and two SDK versions (Cognito is bundled, Secrets Manager is not).
  */
 export interface SdkClient {
-  send(command: unknown): Promise<unknown>;
+  send(command: unknown, options?: { readonly abortSignal?: AbortSignal }): Promise<unknown>;
 }
 
 // One line each on what to do next, for the failures an operator can fix: by `operation error`, then by `error`.

@@ -1,14 +1,29 @@
 /**
- * The SecretString of an M2M client's secret: `{"client_id","client_secret","token_endpoint"}` as
- * Terraform writes it, plus `"client_secret_id"` once rotated (Cognito's `ClientSecretId` of
- * `client_secret`; metadata, not secret).
+ * The SecretString of an M2M client's secret as Terraform writes it: `{"client_id","client_secret","token_endpoint"}`
+ * for a client on the default path (oauth2 only); otherwise `{"client_id","client_secret","token_paths","region"}`
+ * plus `"token_endpoint"` when oauth2 is one of the paths. Plus `"client_secret_id"` once rotated
+ * (Cognito's `ClientSecretId` of `client_secret`; metadata, not secret).
  */
 import { ClientCredentialsValueError } from './errors';
+
+/**
+ * How a client gets tokens: `oauth2`, client_credentials at the hosted domain's /oauth2/token; `api`,
+ * Cognito's GetClientToken. The same set as lib/config/schema.ts `TOKEN_PATHS` (a test checks it).
+ */
+export const TOKEN_PATHS = ['oauth2', 'api'] as const;
+export type TokenPath = (typeof TOKEN_PATHS)[number];
+/** The paths of a value without `token_paths`: Terraform writes none for a client on this default. */
+export const DEFAULT_TOKEN_PATHS: readonly TokenPath[] = ['oauth2'];
 
 export interface ClientCredentials {
   readonly client_id: string;
   readonly client_secret: string;
-  readonly token_endpoint: string;
+  /** Present exactly when `token_paths` includes `oauth2`. */
+  readonly token_endpoint?: string;
+  /** As written, or {@link DEFAULT_TOKEN_PATHS} when the value has none. */
+  readonly token_paths: readonly TokenPath[];
+  /** The pool's region, for GetClientToken; present whenever the value has `token_paths`. */
+  readonly region?: string;
   /** Absent in the value Terraform wrote at creation; every rotated version has it. */
   readonly client_secret_id?: string;
 }
@@ -49,6 +64,19 @@ function tokenEndpoint(fields: Record<string, unknown>, where: string): string {
   return value;
 }
 
+// Messages describe what was received by its type only: a SecretString's fields are never repeated.
+function tokenPaths(fields: Record<string, unknown>, where: string): readonly TokenPath[] {
+  const value = fields.token_paths;
+  if (value === undefined) return DEFAULT_TOKEN_PATHS;
+  const rule = `token_paths must be a non-empty array of ${TOKEN_PATHS.map((path) => JSON.stringify(path)).join(' and ')}, each once`;
+  if (!Array.isArray(value) || value.length === 0) throw new ClientCredentialsValueError(`${where}: ${rule}; received ${Array.isArray(value) ? 'an empty array' : describeType(value)}`);
+  value.forEach((path: unknown, i) => {
+    if (!TOKEN_PATHS.includes(path as TokenPath)) throw new ClientCredentialsValueError(`${where}: ${rule}; token_paths[${i}] is ${typeof path === 'string' ? 'another string' : describeType(path)}`);
+    if (value.indexOf(path) !== i) throw new ClientCredentialsValueError(`${where}: ${rule}; token_paths[${i}] repeats token_paths[${value.indexOf(path)}]`);
+  });
+  return value as TokenPath[];
+}
+
 /**
  * Parses and checks a version's SecretString. `where` names the version in errors:
  * `secret m2m/prod/billing-batch (AWSCURRENT)`.
@@ -69,22 +97,47 @@ export function parseClientCredentials(secretString: string | undefined, where: 
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ClientCredentialsValueError(`${where}: SecretString must be a JSON object; received ${describeType(parsed)}`);
   const fields = parsed as Record<string, unknown>;
+  const client_id = requiredString(fields, 'client_id', where);
+  const client_secret = requiredString(fields, 'client_secret', where);
+  const token_paths = tokenPaths(fields, where);
+  const oauth2 = token_paths.includes('oauth2');
+  // A token_endpoint beside paths without oauth2 contradicts them: a caller could not tell which to believe.
+  if (!oauth2 && fields.token_endpoint !== undefined) throw new ClientCredentialsValueError(`${where}: token_endpoint must be absent when token_paths does not include "oauth2"`);
   const credentials: ClientCredentials = {
-    client_id: requiredString(fields, 'client_id', where),
-    client_secret: requiredString(fields, 'client_secret', where),
-    token_endpoint: tokenEndpoint(fields, where),
+    client_id,
+    client_secret,
+    ...(oauth2 ? { token_endpoint: tokenEndpoint(fields, where) } : {}),
+    token_paths,
+    // Callers of GetClientToken need the region; a value on the default path may have none.
+    ...(fields.token_paths !== undefined || fields.region !== undefined ? { region: requiredString(fields, 'region', where) } : {}),
   };
   if (fields.client_secret_id === undefined) return { credentials, fields };
   return { credentials: { ...credentials, client_secret_id: requiredString(fields, 'client_secret_id', where) }, fields };
 }
 
+/** Where the pending version says the client gets tokens: its paths and the pool's region. */
+export interface PendingTokenPaths {
+  readonly token_paths: readonly TokenPath[];
+  readonly region: string;
+  /** The environment's token endpoint, for a version that had none and whose client gained oauth2. */
+  readonly token_endpoint?: string;
+}
+
 /**
- * The SecretString of the pending version: every field of the current one, with the new secret and its id.
+ * The SecretString of the pending version: every field of the current one, with the new secret and its
+ * id, and with `paths` when given (then `token_endpoint` only if they include oauth2).
  *
  * @example
  * pendingSecretString(current, { id: '4tq3example--1767225600000', value: generated });
  * // '{"client_id":"4tq3example","client_secret":"<generated>","token_endpoint":"https://...","client_secret_id":"4tq3example--1767225600000"}'
+ * pendingSecretString(current, added, { token_paths: ['api'], region: 'eu-west-1' });
+ * // '{"client_id":"4tq3example","client_secret":"<generated>","client_secret_id":"...","token_paths":["api"],"region":"eu-west-1"}'
  */
-export function pendingSecretString(current: ParsedClientCredentials, secret: { readonly id: string; readonly value: string }): string {
-  return JSON.stringify({ ...current.fields, client_secret: secret.value, client_secret_id: secret.id });
+export function pendingSecretString(current: ParsedClientCredentials, secret: { readonly id: string; readonly value: string }, paths?: PendingTokenPaths): string {
+  const fields: Record<string, unknown> = { ...current.fields, client_secret: secret.value, client_secret_id: secret.id };
+  if (paths) {
+    Object.assign(fields, { token_paths: [...paths.token_paths], region: paths.region }, paths.token_endpoint ? { token_endpoint: paths.token_endpoint } : {});
+    if (!paths.token_paths.includes('oauth2')) delete fields.token_endpoint;
+  }
+  return JSON.stringify(fields);
 }

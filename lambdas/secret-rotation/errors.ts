@@ -29,7 +29,8 @@ export type RotationStateCode =
   | 'NO_CURRENT_VERSION'
   | 'NO_COGNITO_SECRET'
   | 'CURRENT_SECRET_NOT_IN_COGNITO'
-  | 'PENDING_SECRET_NOT_IN_COGNITO';
+  | 'PENDING_SECRET_NOT_IN_COGNITO'
+  | 'NO_TOKEN_PATH';
 
 /** The secret's versions or the client's Cognito secrets are not what the step requires; nothing was changed. */
 export class RotationStateError extends Error {
@@ -44,7 +45,7 @@ export class RotationStateError extends Error {
 
 /**
  * A version's SecretString is not the client-credentials JSON (`client_id`, `client_secret`,
- * `token_endpoint`, optional `client_secret_id`). The message names the field, never its value, and
+ * `token_endpoint` when oauth2 is a path, `token_paths` and `region`, optional `client_secret_id`). The message names the field, never its value, and
  * there is no `cause`: JSON.parse errors quote the text they could not parse.
  */
 export class ClientCredentialsValueError extends Error {
@@ -71,20 +72,33 @@ export class AwsCallError extends Error {
   }
 }
 
+/** What a token request got last: the token endpoint's HTTP status and OAuth `error`, or GetClientToken's error name. */
+export interface TokenAnswer {
+  readonly status?: number;
+  readonly oauthError?: string;
+  readonly awsErrorName?: string;
+}
+
 /**
- * testSecret: the token endpoint did not issue a valid access token for the pending secret. `status`
- * and `oauthError` say what it answered last (`undefined` when no answer came).
+ * testSecret: the token path it tried (the token endpoint or GetClientToken) did not issue a valid access
+ * token for the pending secret. `status` and `oauthError` (token endpoint) or `awsErrorName`
+ * (GetClientToken) say what it answered last; all are `undefined` when no answer came.
  */
 export class PendingSecretTestError extends Error {
   readonly code = 'ERR_PENDING_SECRET_TEST';
+  readonly status?: number;
+  readonly oauthError?: string;
+  readonly awsErrorName?: string;
   constructor(
     message: string,
     readonly attempts: number,
-    readonly status?: number,
-    readonly oauthError?: string,
+    answer: TokenAnswer,
     options?: { readonly cause?: unknown },
   ) {
     super(message, options);
     this.name = 'PendingSecretTestError';
+    this.status = answer.status;
+    this.oauthError = answer.oauthError;
+    this.awsErrorName = answer.awsErrorName;
   }
 }

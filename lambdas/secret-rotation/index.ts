@@ -50,7 +50,7 @@ export async function handler(event: unknown): Promise<StepOutcome> {
   const secretId = (event as { SecretId?: unknown } | null)?.SecretId;
   try {
     if (loaded instanceof Error) throw loaded;
-    const outcome = await rotate(parseRotationEvent(event), { secretsManager, cognito, userPoolId: loaded.userPoolId, fetch, sleep, logger });
+    const outcome = await rotate(parseRotationEvent(event), { secretsManager, cognito, userPoolId: loaded.userPoolId, region: loaded.region, tokenEndpoint: loaded.tokenEndpoint, fetch, sleep, logger });
     logger.info('rotation step done', { ...outcome });
     return outcome;
   } catch (error) {

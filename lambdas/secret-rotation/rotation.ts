@@ -2,12 +2,14 @@
  * The four steps of Secrets Manager's rotation protocol for an M2M client's Cognito app-client secret.
  * Every step is idempotent: Secrets Manager retries a failed step with the same token.
  *
- * createSecret deletes every Cognito secret but AWSCURRENT's (the one AWSPREVIOUS held, valid until
- * now, or a stray of a failed attempt), has Cognito generate a new one and stores it as AWSPENDING;
- * setSecret confirms Cognito holds it; testSecret gets a token with it; finishSecret makes it AWSCURRENT.
+ * createSecret reads the app client's token paths, deletes every Cognito secret but AWSCURRENT's (the
+ * one AWSPREVIOUS held, valid until now, or a stray of a failed attempt), has Cognito generate a new one
+ * and stores it as AWSPENDING, naming the client's token paths; setSecret confirms Cognito holds it;
+ * testSecret gets a token with it on one of those paths; finishSecret makes it AWSCURRENT.
  */
 import { addClientSecret, deleteClientSecret, listClientSecrets, type AppClientRef } from './cognito-secrets';
-import { parseClientCredentials, pendingSecretString, type ParsedClientCredentials } from './client-credentials';
+import { parseClientCredentials, pendingSecretString, type ParsedClientCredentials, type PendingTokenPaths, type TokenPath } from './client-credentials';
+import { pendingTokenPaths, readClientTokenPaths } from './client-token-paths';
 import type { SdkClient } from './aws-call';
 import { RotationEventError, RotationStateError } from './errors';
 import {
@@ -48,6 +50,10 @@ export interface RotationDependencies {
   readonly cognito: SdkClient;
   /** The user pool every rotated client belongs to. */
   readonly userPoolId: string;
+  /** The Lambda's (and the pool's) region: the `region` of a version that names token paths and had none. */
+  readonly region: string;
+  /** The environment's token endpoint (TOKEN_ENDPOINT), for a client that gained oauth2; none without a hosted domain. */
+  readonly tokenEndpoint?: string;
   readonly fetch: typeof fetch;
   readonly sleep: (ms: number) => Promise<void>;
   readonly logger: RotationLogger;
@@ -73,6 +79,10 @@ export interface StepOutcome {
   readonly currentClientSecretId?: string;
   /** createSecret: the secrets it deleted from Cognito (AWSPREVIOUS's, or strays). */
   readonly deletedClientSecretIds?: readonly string[];
+  /** createSecret: the token paths the pending version names. */
+  readonly tokenPaths?: readonly TokenPath[];
+  /** testSecret: the path it got a token on. */
+  readonly tokenPath?: TokenPath;
   /** testSecret: token requests it took. */
   readonly attempts?: number;
   /** finishSecret: the version AWSCURRENT moved away from. */
@@ -127,6 +137,20 @@ function pendingSecretId(pending: ParsedClientCredentials, secret: SecretDescrip
   return id;
 }
 
+/** The token paths the pending version names, read from the app client before anything is changed; refuses a client no path of which the secret can name. */
+async function tokenPathsFromClient(ref: AppClientRef, current: ParsedClientCredentials, secret: SecretDescription, deps: RotationDependencies): Promise<PendingTokenPaths | undefined> {
+  const clientPaths = await readClientTokenPaths(ref);
+  const { paths, omitted } = pendingTokenPaths(clientPaths, current, deps.region, deps.tokenEndpoint);
+  if (paths?.token_paths.length === 0) {
+    const serves = clientPaths.length === 0 ? 'serves no token path (neither client_credentials nor ALLOW_CLIENT_TOKEN_AUTH)' : `serves only oauth2, and ${AWSCURRENT} has no token_endpoint`;
+    throw new RotationStateError('NO_TOKEN_PATH', `secret ${secret.name}: client ${ref.clientId} ${serves}; refusing to rotate to a secret that could get no token`);
+  }
+  if (omitted.length > 0) {
+    deps.logger.warn('client token path left out of the secret', { secretName: secret.name, clientId: ref.clientId, omittedTokenPaths: omitted, reason: `${AWSCURRENT} has no token_endpoint and the environment has no hosted domain (TOKEN_ENDPOINT)` });
+  }
+  return paths;
+}
+
 async function createSecret(event: RotationEvent, secret: SecretDescription, deps: RotationDependencies): Promise<StepOutcome> {
   const base = { step: event.Step, secretArn: secret.arn, secretName: secret.name, versionId: event.ClientRequestToken } as const;
   const current = parseClientCredentials(await getSecretString(deps.secretsManager, event.SecretId, { stage: AWSCURRENT }), `secret ${secret.name} (${AWSCURRENT})`);
@@ -139,6 +163,7 @@ async function createSecret(event: RotationEvent, secret: SecretDescription, dep
   }
 
   const ref: AppClientRef = { cognito: deps.cognito, userPoolId: deps.userPoolId, clientId };
+  const paths = await tokenPathsFromClient(ref, current, secret, deps);
   const listed = await listClientSecrets(ref);
   // Without client_secret_id, AWSCURRENT is Terraform's value: the secret Cognito generated with the client, the oldest.
   const currentId = current.credentials.client_secret_id ?? listed[0]?.id;
@@ -159,8 +184,9 @@ async function createSecret(event: RotationEvent, secret: SecretDescription, dep
 
   const added = await addClientSecret(ref);
   deps.logger.info('added client secret', { secretName: secret.name, clientId, clientSecretId: added.id, createdAt: added.createdAt?.toISOString() });
-  await putPendingSecretString(deps.secretsManager, event.SecretId, event.ClientRequestToken, pendingSecretString(current, added));
-  return { ...base, outcome: 'pending-created', clientId, pendingClientSecretId: added.id, currentClientSecretId: currentId, deletedClientSecretIds: deleted };
+  await putPendingSecretString(deps.secretsManager, event.SecretId, event.ClientRequestToken, pendingSecretString(current, added, paths));
+  const tokenPaths = paths?.token_paths ?? current.credentials.token_paths;
+  return { ...base, outcome: 'pending-created', clientId, pendingClientSecretId: added.id, currentClientSecretId: currentId, deletedClientSecretIds: deleted, tokenPaths };
 }
 
 async function setSecret(event: RotationEvent, secret: SecretDescription, deps: RotationDependencies): Promise<StepOutcome> {
@@ -177,12 +203,13 @@ async function setSecret(event: RotationEvent, secret: SecretDescription, deps: 
 async function testSecret(event: RotationEvent, secret: SecretDescription, deps: RotationDependencies): Promise<StepOutcome> {
   const pending = await readPending(event, secret, deps);
   const clientId = pending.credentials.client_id;
-  const attempts = await checkClientCredentials(pending.credentials, {
+  const { tokenPath, attempts } = await checkClientCredentials(pending.credentials, {
     fetch: deps.fetch,
+    cognito: deps.cognito,
     sleep: deps.sleep,
     onRetry: (attempt) => deps.logger.warn('pending secret not accepted yet; retrying', { secretName: secret.name, clientId, clientSecretId: pending.credentials.client_secret_id, ...attempt }),
   });
-  return { step: event.Step, secretArn: secret.arn, secretName: secret.name, versionId: event.ClientRequestToken, outcome: 'pending-tested', clientId, pendingClientSecretId: pending.credentials.client_secret_id, attempts };
+  return { step: event.Step, secretArn: secret.arn, secretName: secret.name, versionId: event.ClientRequestToken, outcome: 'pending-tested', clientId, pendingClientSecretId: pending.credentials.client_secret_id, tokenPath, attempts };
 }
 
 async function finishSecret(event: RotationEvent, secret: SecretDescription, deps: RotationDependencies): Promise<StepOutcome> {
@@ -207,7 +234,7 @@ const STEPS: Readonly<Record<RotationStep, (event: RotationEvent, secret: Secret
  *
  * @throws RotationEventError, RotationStateError, ClientCredentialsValueError, AwsCallError, PendingSecretTestError.
  * @example
- * const outcome = await rotate(parseRotationEvent(event), { secretsManager, cognito, userPoolId, fetch, sleep, logger });
+ * const outcome = await rotate(parseRotationEvent(event), { secretsManager, cognito, userPoolId, region, fetch, sleep, logger });
  * // { step: 'createSecret', outcome: 'pending-created', clientId: '4tq3example', pendingClientSecretId: '4tq3example--1769904000000', ... }
  */
 export async function rotate(event: RotationEvent, deps: RotationDependencies): Promise<StepOutcome> {

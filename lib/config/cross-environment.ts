@@ -23,7 +23,8 @@ export function crossEnvironmentProblems(configs: readonly EnvironmentConfig[]):
  */
 function duplicateDomains(configs: readonly EnvironmentConfig[]): Problem[] {
   const problems: Problem[] = [];
-  for (const [group] of groupBy(configs, (c) => `${c.region}\n${c.domain.prefix}`)) {
+  const withDomain = configs.filter((c): c is EnvironmentConfig & { domain: NonNullable<EnvironmentConfig['domain']> } => c.domain !== undefined);
+  for (const [group] of groupBy(withDomain, (c) => `${c.region}\n${c.domain.prefix}`)) {
     if (group.length < 2) continue;
     const [first, ...others] = group;
     const prefix = first.domain.prefix;
@@ -32,7 +33,7 @@ function duplicateDomains(configs: readonly EnvironmentConfig[]): Problem[] {
       text: `domain.prefix: "${prefix}" is also the prefix of ${names(others)} in ${first.region}; Cognito domains are unique per region: give each environment its own; received ${describeValue(prefix)}`,
     });
   }
-  const withCustomDomain = configs.filter((c) => c.domain.customDomain !== undefined);
+  const withCustomDomain = withDomain.filter((c) => c.domain.customDomain !== undefined);
   for (const [group] of groupBy(withCustomDomain, (c) => c.domain.customDomain!.domainName)) {
     if (group.length < 2) continue;
     const [first, ...others] = group;

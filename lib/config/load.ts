@@ -157,6 +157,25 @@ export function configWarnings(configs: readonly EnvironmentConfig[]): string[] 
 }
 
 /**
+ * What synth does differently because of the config, worth a line though nothing is wrong: an
+ * environment without a hosted domain, and the clients whose GetClientToken flow is set at apply.
+ *
+ * @example
+ * for (const note of configNotes(environments)) console.error(`note: ${note}`);
+ */
+export function configNotes(configs: readonly EnvironmentConfig[]): string[] {
+  const notes: string[] = [];
+  for (const config of configs) {
+    if (!config.domain) notes.push(`${config.name}: no hosted domain (domain is not set): every client uses GetClientToken, and there is no /oauth2/token`);
+    const api = config.m2mClients.filter((client) => client.tokenPaths.includes('api')).map((client) => client.name);
+    if (api.length > 0) {
+      notes.push(`${config.name}: ${api.length === 1 ? 'client' : 'clients'} ${api.join(', ')} use GetClientToken: ALLOW_CLIENT_TOKEN_AUTH is set at apply by the client-token-flow function, because no AWS provider accepts it yet (README "Two token paths")`);
+    }
+  }
+  return notes;
+}
+
+/**
  * Loads the config module (default `config/environments`, or `M2M_AUTH_CONFIG`), which exports
  * `environments`, and validates it. A `.json` file with an `environments` key works too.
  */

@@ -107,6 +107,13 @@ const domainSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * How an M2M client gets its tokens: `oauth2`, the client credentials grant at the hosted domain's
+ * `/oauth2/token`; `api`, Cognito's `GetClientToken` operation at the regional endpoint (no domain).
+ */
+export const TOKEN_PATHS = ['oauth2', 'api'] as const;
+export type TokenPath = (typeof TOKEN_PATHS)[number];
+
 const m2mClientSchema = z.strictObject({
   name: z.string().max(40).regex(KEBAB_NAME, { error: 'must be kebab-case: lowercase letters, digits and single hyphens' }),
   description: z.string().max(256).optional(),
@@ -116,6 +123,11 @@ const m2mClientSchema = z.strictObject({
     .max(COGNITO_QUOTAS.scopesPerAppClient, { error: `at most ${COGNITO_QUOTAS.scopesPerAppClient}: Cognito's quota "Scopes per app client" (not adjustable)` }),
   accessTokenValidityMinutes,
   allowAccessTokenValidityOverOneHour: z.boolean().default(false),
+  tokenPaths: z
+    .array(z.enum(TOKEN_PATHS, { error: 'must be "oauth2" (the token endpoint) or "api" (GetClientToken)' }))
+    .min(1, { error: 'a client needs at least one token path: "oauth2", "api" or both' })
+    .refine((paths) => new Set(paths).size === paths.length, { error: 'each token path once' })
+    .default(['oauth2']),
 });
 
 const userClientSchema = z.strictObject({
@@ -302,7 +314,8 @@ export const environmentSchema = z
     tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
     resourceServer: resourceServerSchema,
     userPool: userPoolSchema,
-    domain: domainSchema,
+    // The hosted domain serves /oauth2/token and the user client's sign-in; without either, none is created.
+    domain: domainSchema.optional(),
     m2mClients: z.array(m2mClientSchema).default([]),
     // Days a deleted client secret can be restored; default set by the transform below.
     secretRecoveryWindowDays: z
@@ -369,6 +382,14 @@ export const environmentSchema = z
       checkScopes(client.scopes, ['m2mClients', i, 'scopes']);
       checkValidity(client, ['m2mClients', i]);
     });
+    if (!env.domain) {
+      if (env.userClient) issue(['domain'], 'required: the user client signs users in on the hosted domain');
+      env.m2mClients.forEach((client, i) => {
+        if (client.tokenPaths.includes('oauth2')) {
+          issue(['m2mClients', i, 'tokenPaths'], `"oauth2" needs the hosted domain (its /oauth2/token): set domain, or give ${client.name} tokenPaths ["api"] (GetClientToken, no domain)`);
+        }
+      });
+    }
     if (env.userClient) {
       checkScopes(env.userClient.scopes, ['userClient', 'scopes']);
       checkValidity(env.userClient, ['userClient']);

@@ -23,17 +23,23 @@ export class CognitoIdentity extends Construct {
   readonly userPool: CognitoUserPool;
   readonly resourceServer: CognitoResourceServer;
   readonly userClient?: CognitoUserPoolClient;
+  /** The pool's region: GetClientToken's endpoint is `cognito-idp.<region>.amazonaws.com`. */
+  readonly region: string;
   /** `https://cognito-idp.<region>.amazonaws.com/<poolId>`: the `iss` of every token. */
   readonly issuer: string;
   readonly jwksUrl: string;
-  /** `https://<domain>/oauth2/token`, on the custom domain when one is configured. */
-  readonly tokenEndpoint: string;
+  /**
+   * `https://<domain>/oauth2/token`, on the custom domain when one is configured.
+   * @default - none: the environment has no hosted domain (every client uses GetClientToken)
+   */
+  readonly tokenEndpoint?: string;
   private readonly identifier: string;
 
   constructor(scope: Construct, id: string, props: CognitoIdentityProps) {
     super(scope, id);
     const { config, naming } = props;
     this.identifier = config.resourceServer.identifier;
+    this.region = config.region;
 
     this.userPool = new CognitoUserPool(this, 'user_pool', {
       name: naming.name('users'),
@@ -55,20 +61,23 @@ export class CognitoIdentity extends Construct {
       accountRecoverySetting: { recoveryMechanism: [{ name: 'verified_email', priority: 1 }] },
     });
 
-    new CognitoUserPoolDomain(this, 'prefix_domain', {
-      domain: config.domain.prefix,
-      userPoolId: this.userPool.id,
-    });
-    const custom = config.domain.customDomain;
-    if (custom) {
-      new CognitoUserPoolDomain(this, 'custom_domain', {
-        domain: custom.domainName,
-        certificateArn: custom.certificateArn,
+    const domain = config.domain;
+    if (domain) {
+      new CognitoUserPoolDomain(this, 'prefix_domain', {
+        domain: domain.prefix,
         userPoolId: this.userPool.id,
       });
+      const custom = domain.customDomain;
+      if (custom) {
+        new CognitoUserPoolDomain(this, 'custom_domain', {
+          domain: custom.domainName,
+          certificateArn: custom.certificateArn,
+          userPoolId: this.userPool.id,
+        });
+      }
+      const host = custom?.domainName ?? `${domain.prefix}.auth.${config.region}.amazoncognito.com`;
+      this.tokenEndpoint = `https://${host}/oauth2/token`;
     }
-    const host = custom?.domainName ?? `${config.domain.prefix}.auth.${config.region}.amazoncognito.com`;
-    this.tokenEndpoint = `https://${host}/oauth2/token`;
     this.issuer = `https://cognito-idp.${config.region}.amazonaws.com/${this.userPool.id}`;
     this.jwksUrl = `${this.issuer}/.well-known/jwks.json`;
 

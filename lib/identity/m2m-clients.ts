@@ -4,7 +4,7 @@ import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import type { CognitoIdentity } from './cognito-identity';
-import type { M2mClientConfig } from '../config/schema';
+import type { M2mClientConfig, TokenPath } from '../config/schema';
 import { fitDescription, type ResourceNaming } from '../terraform/naming';
 import { ReplaceTrigger } from '../terraform/replace-trigger';
 
@@ -30,6 +30,8 @@ export interface M2mClient {
   readonly version: SecretsmanagerSecretVersion;
   /** Full scope strings, `api/read`. */
   readonly scopes: readonly string[];
+  /** How it gets tokens: `oauth2` (the token endpoint), `api` (GetClientToken), or both. */
+  readonly tokenPaths: readonly TokenPath[];
 }
 
 /**
@@ -49,14 +51,16 @@ export class M2mClients extends Construct {
 
     this.clients = props.clients.map((config) => {
       const scopes = config.scopes.map((s) => identity.scope(s));
+      const paths = config.tokenPaths;
+      const oauth2 = paths.includes('oauth2');
       const client = new CognitoUserPoolClient(this, `${config.name}_client`, {
         name: naming.name(config.name),
         userPoolId: identity.userPool.id,
         generateSecret: true,
-        allowedOauthFlows: ['client_credentials'],
-        allowedOauthFlowsUserPoolClient: true,
+        // The token endpoint serves a client only with the client_credentials grant; GetClientToken
+        // needs none of it, and reads the scopes from the same list.
+        ...(oauth2 ? { allowedOauthFlows: ['client_credentials'], allowedOauthFlowsUserPoolClient: true, supportedIdentityProviders: ['COGNITO'] } : {}),
         allowedOauthScopes: scopes,
-        supportedIdentityProviders: ['COGNITO'],
         // No user sign-in flow; Cognito insists on refresh-token auth, which client_credentials never uses.
         explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
         accessTokenValidity: config.accessTokenValidityMinutes,
@@ -67,6 +71,8 @@ export class M2mClients extends Construct {
         preventUserExistenceErrors: 'ENABLED',
         // Cognito rejects scopes that the resource server does not declare yet.
         dependsOn: [identity.resourceServer],
+        // GetClientToken's flow is set by lib/client-token-flow, which no provider can express yet.
+        ...(paths.includes('api') ? { lifecycle: { ignoreChanges: ['explicit_auth_flows'] } } : {}),
       });
 
       const secret = new SecretsmanagerSecret(this, `${config.name}_secret`, {
@@ -75,9 +81,21 @@ export class M2mClients extends Construct {
         kmsKeyId: props.kmsKeyArn,
         recoveryWindowInDays: props.secretRecoveryWindowInDays ?? 30,
       });
+      // Where the client gets tokens: the token endpoint, and for GetClientToken the paths and region.
+      // A client on the default path (oauth2 only) keeps the value it always had.
+      const where: Record<string, unknown> = {
+        ...(oauth2 ? { token_endpoint: identity.tokenEndpoint } : {}),
+        ...(paths.length === 1 && oauth2 ? {} : { token_paths: [...paths], region: identity.region }),
+      };
       // What the secret must agree with: a new client id (the client was replaced) or a new token
-      // endpoint rewrites the secret; anything else leaves a rotated secret alone.
-      const secretSource = new ReplaceTrigger(this, `${config.name}_secret_source`, { client_id: client.id, token_endpoint: identity.tokenEndpoint });
+      // endpoint rewrites the secret; anything else leaves a rotated secret alone. A change of token
+      // paths does not (the trigger is the same whatever the paths): Terraform's copy of the client
+      // secret is dead after two rotations, so the rotation Lambda writes the app client's current
+      // paths, and the endpoint for a client that gained oauth2, into every new version.
+      const secretSource = new ReplaceTrigger(this, `${config.name}_secret_source`, {
+        client_id: client.id,
+        ...(identity.tokenEndpoint ? { token_endpoint: identity.tokenEndpoint } : {}),
+      });
       const version = new SecretsmanagerSecretVersion(this, `${config.name}_secret_value`, {
         secretId: secret.id,
         // Only what Cognito and the domain own; the scopes live in the config and the app client, so a
@@ -85,12 +103,12 @@ export class M2mClients extends Construct {
         secretString: Fn.jsonencode({
           client_id: client.id,
           client_secret: client.clientSecret,
-          token_endpoint: identity.tokenEndpoint,
+          ...where,
         }),
         lifecycle: { ignoreChanges: ['secret_string'] },
       });
       secretSource.triggerReplacementOf(version);
-      return { name: config.name, client, secret, version, scopes };
+      return { name: config.name, client, secret, version, scopes, tokenPaths: paths };
     });
   }
 }

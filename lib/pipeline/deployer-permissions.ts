@@ -262,6 +262,8 @@ export const DEPLOYER_PERMISSIONS: Readonly<Record<string, readonly Grant[]>> = 
       resources: lambdaFunctions,
     },
   ],
+  // GetClientToken's flow (lib/client-token-flow): invoked at apply, never read on refresh.
+  aws_lambda_invocation: [{ sid: 'FunctionInvocations', write: ['lambda:InvokeFunction'], resources: lambdaFunctions }],
   aws_lambda_permission: [{ sid: 'FunctionPermissions', read: ['lambda:GetPolicy'], write: ['lambda:AddPermission', 'lambda:RemovePermission'], resources: permittedFunctions }],
 
   // --- Secrets Manager: <namePrefix>/<env>/* ---

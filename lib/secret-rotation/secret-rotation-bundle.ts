@@ -4,8 +4,8 @@ export const SECRET_ROTATION_ENTRY = 'lambdas/secret-rotation/index.ts';
 
 /**
  * Only Secrets Manager comes from the runtime: the runtime's copy of the SDK may predate Cognito's
- * client-secret API (AddUserPoolClientSecret, ListUserPoolClientSecrets, DeleteUserPoolClientSecret),
- * so the Cognito client and everything it imports are bundled with the function.
+ * client-secret API (AddUserPoolClientSecret, ListUserPoolClientSecrets, DeleteUserPoolClientSecret)
+ * and GetClientToken, so the Cognito client and everything it imports are bundled with the function.
  */
 export const SECRET_ROTATION_RUNTIME_SDK: readonly string[] = ['@aws-sdk/client-secrets-manager'];
 

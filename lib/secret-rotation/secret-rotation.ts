@@ -26,10 +26,11 @@ export interface SecretRotationProps {
  * Zero-downtime rotation of every M2M client secret, without changing the client id: one rotation
  * Lambda per environment (lambdas/secret-rotation) and an `aws_secretsmanager_secret_rotation` per
  * client secret, every `secretRotationDays` days. createSecret adds a second secret to the Cognito app
- * client (deleting the one the previous rotation left), testSecret gets a real token with it,
- * finishSecret moves AWSCURRENT; the previous secret keeps working until the next rotation, so callers
- * that read their secret again on `invalid_client` never fail. The role may touch only this
- * environment's client secrets, its key and its user pool's client secrets.
+ * client (deleting the one the previous rotation left) and writes the client's token paths beside it,
+ * testSecret gets a real token with it (token endpoint or GetClientToken), finishSecret moves AWSCURRENT;
+ * the previous secret keeps working until the next rotation, so callers that read their secret again on
+ * `invalid_client` never fail. The role may touch only this environment's client secrets, its key and
+ * its user pool's app clients (their secrets, and reading their settings).
  *
  * Secrets Manager rotates each secret once right after its rotation is created (the provider's
  * `rotate_immediately`, left on): the secret Terraform wrote, which is also in Terraform state, is
@@ -66,13 +67,16 @@ export class SecretRotation extends Construct {
         { sid: 'SecretsKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.kmsKeyArn] },
         {
           sid: 'CognitoClientSecrets',
-          actions: ['cognito-idp:AddUserPoolClientSecret', 'cognito-idp:ListUserPoolClientSecrets', 'cognito-idp:DeleteUserPoolClientSecret'],
+          // DescribeUserPoolClient: createSecret writes the client's token paths (its OAuth and auth flows) into the new version.
+          actions: ['cognito-idp:AddUserPoolClientSecret', 'cognito-idp:ListUserPoolClientSecrets', 'cognito-idp:DeleteUserPoolClientSecret', 'cognito-idp:DescribeUserPoolClient'],
           resources: [identity.userPool.arn],
         },
       ],
       environment: {
         [SECRET_ROTATION_ENV.environment]: config.name,
         [SECRET_ROTATION_ENV.userPoolId]: identity.userPool.id,
+        // For a client that gains oauth2: the rotation writes the endpoint, Terraform never rewrites the value.
+        ...(identity.tokenEndpoint ? { [SECRET_ROTATION_ENV.tokenEndpoint]: identity.tokenEndpoint } : {}),
       },
     });
     this.function = lambda.function;

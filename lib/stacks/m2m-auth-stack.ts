@@ -6,6 +6,7 @@ import { DualTokenAuthorizer } from '../authorizer';
 import type { EnvironmentConfig } from '../config';
 import { CognitoIdentity, EnvironmentKey, M2mClients } from '../identity';
 import { LegacyUsageCheck, Monitoring } from '../monitoring';
+import { ClientTokenFlow } from '../client-token-flow/client-token-flow';
 import { SecretRotation } from '../secret-rotation';
 import { configureStateBackend } from '../state';
 import { NamedStack, ResourceNaming } from '../terraform';
@@ -55,6 +56,15 @@ export class M2mAuthStack extends NamedStack {
     });
 
     this.secretRotation = new SecretRotation(this, 'secret_rotation', { config, naming, identity: this.identity, m2mClients: this.m2mClients, kmsKeyArn: key.key.arn });
+    const apiClients = this.m2mClients.clients.filter((client) => client.tokenPaths.includes('api'));
+    if (apiClients.length > 0) {
+      const flow = new ClientTokenFlow(this, 'client_token_flow', { config, naming, identity: this.identity, clients: apiClients });
+      // The first rotation tests the new secret through GetClientToken: only once the flow is set.
+      apiClients.forEach((client, i) => {
+        const rotation = this.secretRotation.rotations[this.m2mClients.clients.indexOf(client)];
+        rotation.dependsOn = [...(rotation.dependsOn ?? []), `${flow.invocations[i].terraformResourceType}.${flow.invocations[i].friendlyUniqueId}`];
+      });
+    }
 
     this.authorizer = new DualTokenAuthorizer(this, 'authorizer', { config, naming, identity: this.identity, m2mClients: this.m2mClients });
     const gatewayProps = {
@@ -95,7 +105,10 @@ export class M2mAuthStack extends NamedStack {
     const output = (id: string, value: unknown, description: string) => new TerraformOutput(this, id, { value, description });
     output('user_pool_id', this.identity.userPool.id, 'Cognito user pool id');
     output('issuer', this.identity.issuer, 'The iss claim of every token of this pool');
-    output('token_endpoint', this.identity.tokenEndpoint, 'POST grant_type=client_credentials here');
+    if (this.identity.tokenEndpoint) output('token_endpoint', this.identity.tokenEndpoint, 'POST grant_type=client_credentials here');
+    if (this.m2mClients.clients.some((c) => c.tokenPaths.includes('api'))) {
+      output('get_client_token_endpoint', `https://cognito-idp.${this.identity.region}.amazonaws.com/`, 'GetClientToken here (clients with tokenPaths "api"; the AWS SDK finds it from the region)');
+    }
     output('jwks_url', this.identity.jwksUrl, 'Public keys that sign the tokens');
     output('m2m_client_ids', Object.fromEntries(this.m2mClients.clients.map((c) => [c.name, c.client.id])), 'App client id per calling service');
     output(

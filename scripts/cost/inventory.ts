@@ -32,7 +32,7 @@ export interface ClientInventory {
 export interface Inventory {
   readonly environment: string;
   readonly region: string;
-  /** App clients with the client_credentials grant: billed as M2M app clients. */
+  /** App clients with the client_credentials grant or GetClientToken's flow: billed as M2M app clients. */
   readonly m2mClients: readonly ClientInventory[];
   readonly api?: {
     readonly type: 'rest' | 'http';
@@ -76,8 +76,11 @@ export function inventoryOf(tf: TerraformConfig, config: EnvironmentConfig): Inv
   const resources = (type: string): Array<[string, Block]> => Object.entries(tf.resource?.[type] ?? {});
   const count = (type: string) => resources(type).length;
 
+  // M2M clients: the client_credentials grant (/oauth2/token), or GetClientToken's flow, which the
+  // stack sets through an invocation that names the client (lib/client-token-flow).
+  const invocationInputs = resources('aws_lambda_invocation').map(([, invocation]) => String(invocation.input ?? ''));
   const m2mClients = resources('aws_cognito_user_pool_client')
-    .filter(([, client]) => asArray(client.allowed_oauth_flows).includes('client_credentials'))
+    .filter(([name, client]) => asArray(client.allowed_oauth_flows).includes('client_credentials') || invocationInputs.some((input) => input.includes(`aws_cognito_user_pool_client.${name}.id`)))
     .map(([name, client]) => ({ name, accessTokenSeconds: accessTokenSeconds(client) }));
 
   const functions = resources('aws_lambda_function').map(([name, fn]) => lambdaOf(tf, name, fn));
