@@ -8,6 +8,7 @@
  */
 import type { TokenPath } from '../lib/config/schema';
 import { COGNITO_TARGET_PREFIX } from './aws-json';
+import { refusalTableMarkdown } from './token-errors';
 
 /** What a refusal looks like on the wire: HTTP status and the exception's `__type`. */
 export interface ClientTokenRefusal {
@@ -125,10 +126,5 @@ export const CLIENT_TOKEN_ERROR_CASES: readonly ClientTokenErrorCase[] = [
  * console.log(clientTokenErrorTableMarkdown());
  */
 export function clientTokenErrorTableMarkdown(cases: readonly ClientTokenErrorCase[] = CLIENT_TOKEN_ERROR_CASES): string {
-  const answer = (refusal: ClientTokenRefusal) => `${refusal.status} \`${refusal.type}\``;
-  return [
-    "| case | Cognito's answer | sandbox's answer | source |",
-    '|---|---|---|---|',
-    ...cases.map((row) => `| ${row.case} | ${answer(row.cognito)} | ${answer(CLIENT_TOKEN_REFUSALS[row.sandbox])} | ${row.source} |`),
-  ].join('\n');
+  return refusalTableMarkdown(cases, CLIENT_TOKEN_REFUSALS, (refusal) => `${refusal.status} \`${refusal.type}\``);
 }

@@ -3,6 +3,7 @@
  * client-secret operations that secret rotation needs, and GetClientToken, the API path to an M2M
  * access token.
  */
+import { CLIENT_TOKEN_FLOW } from '../lambdas/client-token-flow/token-paths';
 import { CLIENT_TOKEN_REFUSALS, type ClientTokenRefusalKind } from './client-token-errors';
 import { AwsApiError, COGNITO_TARGET_PREFIX, invalidParameter, notFound, optionalString, requiredString, seconds, type AwsInput, type AwsOperation } from './aws-json';
 import { MAX_CLIENT_SECRETS, type SandboxClient, type SandboxState } from './state';
@@ -106,7 +107,7 @@ export class SandboxCognitoApi {
         CreationDate: created,
         AccessTokenValidity: client.accessTokenValidityMinutes,
         TokenValidityUnits: { AccessToken: 'minutes' },
-        ExplicitAuthFlows: client.tokenPaths.includes('api') ? ['ALLOW_CLIENT_TOKEN_AUTH'] : ['ALLOW_REFRESH_TOKEN_AUTH'],
+        ExplicitAuthFlows: client.tokenPaths.includes('api') ? [CLIENT_TOKEN_FLOW] : ['ALLOW_REFRESH_TOKEN_AUTH'],
         ...(oauth2 ? { SupportedIdentityProviders: ['COGNITO'], AllowedOAuthFlows: ['client_credentials'] } : {}),
         AllowedOAuthScopes: [...client.scopes],
         AllowedOAuthFlowsUserPoolClient: oauth2,

@@ -197,15 +197,27 @@ function answer(refusal: TokenRefusal): string {
 }
 
 /**
- * The README table of {@link TOKEN_ERROR_CASES}: case | Cognito's answer | the sandbox's answer | source.
+ * A README table of refusal cases: case | Cognito's answer | the sandbox's answer | source, each answer
+ * written by `answerOf` (the token endpoint's here, GetClientToken's in sandbox/client-token-errors.ts).
+ */
+export function refusalTableMarkdown<Refusal, Kind extends string>(
+  cases: ReadonlyArray<{ readonly case: string; readonly cognito: Refusal; readonly sandbox: Kind; readonly source: string }>,
+  refusals: Readonly<Record<Kind, Refusal>>,
+  answerOf: (refusal: Refusal) => string,
+): string {
+  return [
+    "| case | Cognito's answer | sandbox's answer | source |",
+    '|---|---|---|---|',
+    ...cases.map((row) => `| ${row.case} | ${answerOf(row.cognito)} | ${answerOf(refusals[row.sandbox])} | ${row.source} |`),
+  ].join('\n');
+}
+
+/**
+ * The README table of {@link TOKEN_ERROR_CASES}.
  *
  * @example
  * console.log(tokenErrorTableMarkdown());
  */
 export function tokenErrorTableMarkdown(cases: readonly TokenErrorCase[] = TOKEN_ERROR_CASES): string {
-  return [
-    "| case | Cognito's answer | sandbox's answer | source |",
-    '|---|---|---|---|',
-    ...cases.map((row) => `| ${row.case} | ${answer(row.cognito)} | ${answer(TOKEN_REFUSALS[row.sandbox])} | ${row.source} |`),
-  ].join('\n');
+  return refusalTableMarkdown(cases, TOKEN_REFUSALS, answer);
 }

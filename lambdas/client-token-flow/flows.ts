@@ -4,9 +4,10 @@
  * changes its explicit auth flows and nothing else.
  */
 import type { UpdateUserPoolClientRequest, UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
+import { CLIENT_TOKEN_FLOW } from './token-paths';
 
-/** GetClientToken's flow. No AWS provider for Terraform accepts it yet (docs/client-token-api.md). */
-export const CLIENT_TOKEN_FLOW = 'ALLOW_CLIENT_TOKEN_AUTH';
+// GetClientToken's flow. No AWS provider for Terraform accepts it yet (docs/client-token-api.md).
+export { CLIENT_TOKEN_FLOW };
 
 /** The flows this function sets: GetClientToken's alone, or back to refresh-token auth. */
 const ALLOWED_FLOWS: readonly string[] = [CLIENT_TOKEN_FLOW, 'ALLOW_REFRESH_TOKEN_AUTH'];

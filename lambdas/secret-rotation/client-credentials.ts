@@ -4,16 +4,11 @@
  * plus `"token_endpoint"` when oauth2 is one of the paths. Plus `"client_secret_id"` once rotated
  * (Cognito's `ClientSecretId` of `client_secret`; metadata, not secret).
  */
+import { DEFAULT_TOKEN_PATHS, TOKEN_PATHS, type TokenPath } from '../client-token-flow/token-paths';
 import { ClientCredentialsValueError } from './errors';
 
-/**
- * How a client gets tokens: `oauth2`, client_credentials at the hosted domain's /oauth2/token; `api`,
- * Cognito's GetClientToken. The same set as lib/config/schema.ts `TOKEN_PATHS` (a test checks it).
- */
-export const TOKEN_PATHS = ['oauth2', 'api'] as const;
-export type TokenPath = (typeof TOKEN_PATHS)[number];
-/** The paths of a value without `token_paths`: Terraform writes none for a client on this default. */
-export const DEFAULT_TOKEN_PATHS: readonly TokenPath[] = ['oauth2'];
+// A value without `token_paths` has the default paths: Terraform writes none for a client on them.
+export { DEFAULT_TOKEN_PATHS, TOKEN_PATHS, type TokenPath };
 
 export interface ClientCredentials {
   readonly client_id: string;
@@ -49,6 +44,14 @@ function requiredString(fields: Record<string, unknown>, name: keyof ClientCrede
   return value;
 }
 
+/**
+ * Whether a token endpoint may receive a client secret: https, or http on loopback only (the secret
+ * travels in the Authorization header, never in clear text off the machine).
+ */
+export function isSafeTokenEndpoint(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+}
+
 function tokenEndpoint(fields: Record<string, unknown>, where: string): string {
   const value = requiredString(fields, 'token_endpoint', where);
   let url: URL;
@@ -57,8 +60,7 @@ function tokenEndpoint(fields: Record<string, unknown>, where: string): string {
   } catch {
     throw new ClientCredentialsValueError(`${where}: token_endpoint must be an absolute URL; received ${JSON.stringify(value)}`);
   }
-  // The client secret travels in the Authorization header: never in clear text off the machine.
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+  if (!isSafeTokenEndpoint(url)) {
     throw new ClientCredentialsValueError(`${where}: token_endpoint must be an https URL (http only on loopback); received ${JSON.stringify(value)}`);
   }
   return value;

@@ -4,17 +4,14 @@
  * gets a secret that says so at its next rotation (`npm run rotate`), without Terraform rewriting it.
  */
 import { DescribeUserPoolClientCommand, type DescribeUserPoolClientCommandOutput } from '@aws-sdk/client-cognito-identity-provider';
+import { tokenPathsOf } from '../client-token-flow/token-paths';
 import { awsCall } from './aws-call';
 import { DEFAULT_TOKEN_PATHS, type ParsedClientCredentials, type PendingTokenPaths, type TokenPath } from './client-credentials';
 import type { AppClientRef } from './cognito-secrets';
 import { AwsCallError } from './errors';
 
-/** The explicit auth flow of GetClientToken; the SDK's `ExplicitAuthFlowsType` does not list it yet. */
-export const CLIENT_TOKEN_AUTH_FLOW = 'ALLOW_CLIENT_TOKEN_AUTH';
-
 /**
- * The paths the app client serves, in {@link TOKEN_PATHS} order: `oauth2` when its AllowedOAuthFlows
- * contain `client_credentials`, `api` when its ExplicitAuthFlows contain `ALLOW_CLIENT_TOKEN_AUTH`.
+ * The paths the app client serves (lambdas/client-token-flow/token-paths.ts `tokenPathsOf`).
  * Reads only the flows: DescribeUserPoolClient's answer also holds a client secret, which goes no further.
  *
  * @example
@@ -25,9 +22,7 @@ export async function readClientTokenPaths(ref: AppClientRef): Promise<TokenPath
   const output = await awsCall<DescribeUserPoolClientCommandOutput>(ref.cognito, new DescribeUserPoolClientCommand({ UserPoolId: ref.userPoolId, ClientId: ref.clientId }), 'DescribeUserPoolClient', target);
   const client = output.UserPoolClient;
   if (!client) throw new AwsCallError('DescribeUserPoolClient', 'InvalidResponse', `DescribeUserPoolClient for ${target} returned no UserPoolClient`);
-  const oauth2 = client.AllowedOAuthFlows?.includes('client_credentials') === true;
-  const api = (client.ExplicitAuthFlows as readonly string[] | undefined)?.includes(CLIENT_TOKEN_AUTH_FLOW) === true;
-  return [...(oauth2 ? ['oauth2' as const] : []), ...(api ? ['api' as const] : [])];
+  return tokenPathsOf(client);
 }
 
 /** What createSecret writes about the paths: `paths` (none: carry the current version's fields as they are), and what it left out. */

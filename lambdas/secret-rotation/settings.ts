@@ -1,3 +1,4 @@
+import { isSafeTokenEndpoint } from './client-credentials';
 import { SecretRotationSettingsError } from './errors';
 
 /** The environment variables the rotation Lambda reads; the infrastructure sets them, but for AWS_REGION. */
@@ -45,13 +46,7 @@ function tokenEndpoint(env: Env): { tokenEndpoint?: string } {
   const name = SECRET_ROTATION_ENV.tokenEndpoint;
   const value = env[name];
   if (value === undefined || value === '') return {};
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)))) {
+  if (!URL.canParse(value) || !isSafeTokenEndpoint(new URL(value))) {
     throw new SecretRotationSettingsError(`${name} must be an https URL (http only on loopback); received ${JSON.stringify(value)}`);
   }
   return { tokenEndpoint: value };

@@ -39,7 +39,8 @@ export interface ClientTokenFlowProps {
  */
 export class ClientTokenFlow extends Construct {
   readonly function: LambdaFunction;
-  readonly invocations: readonly LambdaInvocation[];
+  /** By client name: the invocation that sets the client's flow. */
+  readonly invocations: Readonly<Record<string, LambdaInvocation>>;
 
   constructor(scope: Construct, id: string, props: ClientTokenFlowProps) {
     super(scope, id);
@@ -54,12 +55,14 @@ export class ClientTokenFlow extends Construct {
       environment: { ENVIRONMENT: config.name },
     });
     this.function = lambda.function;
-    this.invocations = props.clients.map(
-      (client) =>
+    this.invocations = Object.fromEntries(
+      props.clients.map((client) => [
+        client.name,
         new LambdaInvocation(this, `${client.name}_flow`, {
           functionName: this.function.functionName,
           input: Fn.jsonencode({ userPoolId: identity.userPool.id, clientId: client.client.id, explicitAuthFlows: [CLIENT_TOKEN_FLOW] }),
         }),
+      ]),
     );
   }
 }

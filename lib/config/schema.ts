@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DENY_REASONS } from '../../lambdas/authorizer/reasons';
+import { TOKEN_PATHS } from '../../lambdas/client-token-flow/token-paths';
 import {
   HTTP_METHODS,
   PERMISSIONS,
@@ -107,12 +108,8 @@ const domainSchema = z.strictObject({
     .optional(),
 });
 
-/**
- * How an M2M client gets its tokens: `oauth2`, the client credentials grant at the hosted domain's
- * `/oauth2/token`; `api`, Cognito's `GetClientToken` operation at the regional endpoint (no domain).
- */
-export const TOKEN_PATHS = ['oauth2', 'api'] as const;
-export type TokenPath = (typeof TOKEN_PATHS)[number];
+// How an M2M client gets its tokens (`oauth2`, `api`): defined beside the function that sets GetClientToken's flow.
+export { TOKEN_PATHS, type TokenPath } from '../../lambdas/client-token-flow/token-paths';
 
 const m2mClientSchema = z.strictObject({
   name: z.string().max(40).regex(KEBAB_NAME, { error: 'must be kebab-case: lowercase letters, digits and single hyphens' }),

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { TerraformResource } from 'cdktf';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -20,6 +21,12 @@ export interface SecretRotationProps {
   readonly m2mClients: M2mClients;
   /** The environment key that encrypts the client secrets. */
   readonly kmsKeyArn: string;
+  /**
+   * By client name, what must exist before its first rotation (which tests the new secret): the
+   * invocation that sets GetClientToken's flow on an `api` client (lib/client-token-flow).
+   * @default - none beyond the secret's first value
+   */
+  readonly clientReady?: Readonly<Record<string, TerraformResource>>;
 }
 
 /**
@@ -96,8 +103,9 @@ export class SecretRotation extends Construct {
           secretId: client.secret.id,
           rotationLambdaArn: this.function.arn,
           rotationRules: { automaticallyAfterDays: config.secretRotationDays },
-          // The first rotation needs the value Terraform writes, and the right to invoke the function.
-          dependsOn: [client.version, permission],
+          // The first rotation needs the value Terraform writes, the right to invoke the function, and
+          // the client able to get a token the way the test step asks for one.
+          dependsOn: [client.version, permission, ...(props.clientReady?.[client.name] ? [props.clientReady[client.name]] : [])],
         }),
     );
   }

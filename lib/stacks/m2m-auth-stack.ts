@@ -55,16 +55,16 @@ export class M2mAuthStack extends NamedStack {
       secretRecoveryWindowInDays: config.secretRecoveryWindowDays,
     });
 
-    this.secretRotation = new SecretRotation(this, 'secret_rotation', { config, naming, identity: this.identity, m2mClients: this.m2mClients, kmsKeyArn: key.key.arn });
     const apiClients = this.m2mClients.clients.filter((client) => client.tokenPaths.includes('api'));
-    if (apiClients.length > 0) {
-      const flow = new ClientTokenFlow(this, 'client_token_flow', { config, naming, identity: this.identity, clients: apiClients });
-      // The first rotation tests the new secret through GetClientToken: only once the flow is set.
-      apiClients.forEach((client, i) => {
-        const rotation = this.secretRotation.rotations[this.m2mClients.clients.indexOf(client)];
-        rotation.dependsOn = [...(rotation.dependsOn ?? []), `${flow.invocations[i].terraformResourceType}.${flow.invocations[i].friendlyUniqueId}`];
-      });
-    }
+    const clientTokenFlow = apiClients.length > 0 ? new ClientTokenFlow(this, 'client_token_flow', { config, naming, identity: this.identity, clients: apiClients }) : undefined;
+    this.secretRotation = new SecretRotation(this, 'secret_rotation', {
+      config,
+      naming,
+      identity: this.identity,
+      m2mClients: this.m2mClients,
+      kmsKeyArn: key.key.arn,
+      clientReady: clientTokenFlow?.invocations,
+    });
 
     this.authorizer = new DualTokenAuthorizer(this, 'authorizer', { config, naming, identity: this.identity, m2mClients: this.m2mClients });
     const gatewayProps = {
